@@ -1,0 +1,1 @@
+//! `embed` — see SPEC.md.

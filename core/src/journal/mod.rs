@@ -1,0 +1,1 @@
+//! `journal` — see SPEC.md.

@@ -1,0 +1,1 @@
+//! `materialize` — see SPEC.md.

@@ -277,3 +277,111 @@ fn missing_file_is_an_io_error() {
     let err = read_workers("/nonexistent/workers.parquet").unwrap_err();
     assert_eq!(err.code(), "IO");
 }
+
+// ---------------------------------------------------------------- ingest
+
+mod ingest {
+    use super::*;
+    use lakehouse::corpus::{ingest, IngestOptions, IngestProgress};
+    use lakehouse::embed::HashingEmbedder;
+    use lakehouse::index::{Filter, IndexConfig, SearchOptions, VectorIndex};
+    use std::sync::Mutex;
+
+    #[test]
+    fn ingest_indexes_every_row_with_filterable_metadata_and_reports_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.parquet");
+        let workers: Vec<_> = generate_workers(1_200, 9).collect();
+        write_workers_parquet(&path, &workers).unwrap();
+        let emb = HashingEmbedder::new(64).unwrap();
+        let index = VectorIndex::new("workers", IndexConfig::new(64)).unwrap();
+        let seen: Mutex<Vec<IngestProgress>> = Mutex::new(Vec::new());
+        let cb = |p: IngestProgress| seen.lock().unwrap().push(p);
+        let opts = IngestOptions {
+            batch_size: 300,
+            ..IngestOptions::default()
+        };
+        let report = ingest(&path, &emb, &index, opts, Some(&cb)).unwrap();
+        assert_eq!(
+            (report.rows_read, report.indexed, report.rejected.len()),
+            (1_200, 1_200, 0)
+        );
+        assert_eq!(index.len(), 1_200);
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.len(), 4);
+        assert!(seen.windows(2).all(|w| w[0].indexed < w[1].indexed));
+        assert_eq!(seen.last().unwrap().indexed, 1_200);
+        assert_eq!(seen[0].total_rows, 1_200);
+
+        let w = &workers[17];
+        let rec = index.get(&w.worker_id).unwrap();
+        assert_eq!(rec.metadata, worker_metadata(w));
+        let filter = Filter::and(vec![
+            Filter::eq("city", w.city.as_str()),
+            Filter::eq("role", w.role.as_str()),
+        ]);
+        let opts = SearchOptions {
+            filter: Some(filter),
+            ..SearchOptions::default()
+        };
+        let hits = index
+            .search(&emb.embed_one(&worker_text(w)), 5, &opts)
+            .unwrap();
+        assert_eq!(hits[0].id, w.worker_id);
+        assert!(hits.iter().all(|h| h.metadata["city"] == w.city.as_str()));
+
+        // Re-ingesting the same file is idempotent.
+        let again = ingest(&path, &emb, &index, IngestOptions::default(), None).unwrap();
+        assert_eq!((again.indexed, index.len()), (1_200, 1_200));
+    }
+
+    #[test]
+    fn ingest_rejects_bad_rows_and_names_missing_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.parquet");
+        let emb = HashingEmbedder::new(32).unwrap();
+        let index = VectorIndex::new("workers", IndexConfig::new(32)).unwrap();
+        let s = |v: &str| strings(&[Some(v); 4]);
+        let long = "x".repeat(300);
+        write_batch(
+            &path,
+            vec![
+                (
+                    "worker_id",
+                    strings(&[Some("a"), None, Some("a"), Some(long.as_str())]),
+                ),
+                ("first_name", s("Ana")),
+                ("last_name", s("Lopez")),
+                ("city", s("Chicago")),
+                ("state", s("IL")),
+                ("role", s("welder")),
+                ("status", s("active")),
+            ],
+        );
+        let report = ingest(&path, &emb, &index, IngestOptions::default(), None).unwrap();
+        assert_eq!((report.rows_read, report.indexed), (4, 1));
+        let reasons: Vec<(u64, &str)> = report
+            .rejected
+            .iter()
+            .map(|r| (r.row, r.reason.as_str()))
+            .collect();
+        assert_eq!(reasons[0], (1, "column 'worker_id' is null"));
+        assert_eq!(reasons[1], (2, "duplicate worker_id 'a'"));
+        assert_eq!(reasons[2], (3, "worker_id is 300 bytes, more than 256"));
+        assert!(index.contains("a"));
+
+        write_batch(&path, vec![("worker_id", s("a")), ("first_name", s("Ana"))]);
+        let fresh = VectorIndex::new("workers2", IndexConfig::new(32)).unwrap();
+        let err = ingest(&path, &emb, &fresh, IngestOptions::default(), None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("missing required column 'last_name'"),
+            "{err}"
+        );
+        assert!(fresh.is_empty());
+
+        let wrong_dim = VectorIndex::new("workers3", IndexConfig::new(48)).unwrap();
+        let err = ingest(&path, &emb, &wrong_dim, IngestOptions::default(), None).unwrap_err();
+        assert_eq!(err.code(), "INVALID_CONFIG");
+    }
+}

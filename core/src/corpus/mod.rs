@@ -4,6 +4,7 @@
 //! The Parquet columns are documented in [`schema`].
 
 mod generator;
+mod ingest;
 mod reader;
 pub mod schema;
 mod tables;
@@ -12,6 +13,7 @@ mod worker;
 mod writer;
 
 pub use generator::{generate_workers, WorkerGenerator, REFERENCE_DATE};
+pub use ingest::{ingest, IngestOptions, IngestProgress, IngestReport, RejectedRow};
 pub use reader::{read_workers, RowResult, WorkerReader, DEFAULT_READ_BATCH};
 pub use schema::{worker_schema, REQUIRED_COLUMNS};
 pub use text::{worker_metadata, worker_metadata_as_of, worker_text};

@@ -369,6 +369,19 @@ mod ingest {
         assert_eq!(reasons[1], (2, "duplicate worker_id 'a'"));
         assert_eq!(reasons[2], (3, "worker_id is 300 bytes, more than 256"));
         assert!(index.contains("a"));
+        let cancelled = VectorIndex::new("cancelled", IndexConfig::new(32)).unwrap();
+        let cancel = std::sync::atomic::AtomicBool::new(true);
+        let err = lakehouse::corpus::ingest_cancellable(
+            &path,
+            &emb,
+            &cancelled,
+            IngestOptions::default(),
+            None,
+            &cancel,
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "CANCELLED");
+        assert!(cancelled.is_empty());
 
         write_batch(&path, vec![("worker_id", s("a")), ("first_name", s("Ana"))]);
         let fresh = VectorIndex::new("workers2", IndexConfig::new(32)).unwrap();

@@ -242,9 +242,26 @@ fn next_word(text: &str, from: usize) -> &str {
     &rest[..end]
 }
 
-pub(crate) fn discriminatory(text: &str, out: &mut Vec<Finding>) {
+/// True when the text before `at` ends a sentence (or is empty), so a capital letter
+/// at `at` says nothing about a proper noun.
+fn sentence_start(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end();
+    before.is_empty() || before.ends_with(['.', '!', '?', ':', ';', '"', '(', '-', '•', '*'])
+}
+
+/// `names`: lowercase name parts of the recipient; a surname like "Young" is not
+/// wording about age.
+pub(crate) fn discriminatory(text: &str, names: &[String], out: &mut Vec<Finding>) {
     for m in DISCRIMINATORY.find_iter(text) {
         let s = m.as_str();
+        let one_word = !s.contains(char::is_whitespace);
+        if one_word {
+            let lower = s.to_lowercase();
+            let capitalised = s.starts_with(char::is_uppercase);
+            if capitalised && (names.contains(&lower) || !sentence_start(text, m.start())) {
+                continue;
+            }
+        }
         let class = DISCRIMINATION_CLASSES
             .iter()
             .find(|(_, r)| r.is_match(s))

@@ -155,13 +155,20 @@ impl IndexStore {
     /// them with a new manifest, then deletes the previous generation.
     fn take_snapshot(&self, index: &VectorIndex) -> Result<()> {
         let t0 = Instant::now();
-        let (gen, rotated_at) = {
+        // Only this thread rotates, so the generation cannot change under us; the new
+        // segment is created (and fsynced) before writers are held up by the swap.
+        let gen = self.wal.lock().generation() + 1;
+        let fresh = WalWriter::create(&self.dir, gen)?;
+        let rotated_at = {
             let mut w = self.wal.lock();
-            w.sync()?;
-            let gen = w.generation() + 1;
-            *w = WalWriter::create(&self.dir, gen)?;
+            if let Err(e) = w.sync() {
+                drop(w);
+                let _ = fsio::remove_if_exists(&self.dir.join(wal::segment_name(gen)));
+                return Err(e);
+            }
+            *w = fresh;
             let logged = self.seq.lock().logged;
-            (gen, logged)
+            logged
         };
         // A write logged in the old segment may still be on its way into the index;
         // the checkpoint must contain it, since that segment will be deleted.

@@ -18,7 +18,7 @@
 //! manifest and only then deletes the old generation. Opening an index reads
 //! manifest → snapshot → graph (or rebuilds it) → log replay, cutting a torn log tail.
 //!
-//! ```ignore
+//! ```
 //! use lakehouse::index::IndexConfig;
 //! use lakehouse::store::Lakehouse;
 //! # fn main() -> lakehouse::Result<()> {

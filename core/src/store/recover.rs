@@ -63,7 +63,7 @@ pub(crate) fn recover(dir: &Path, name: &str, writable: bool) -> Result<Recovere
     let graph_loaded =
         graph_dir.is_some() && stats.graph_state == GraphState::Ready && stats.rebuilds == 0;
     if graph_dir.is_some() && !graph_loaded && stats.graph_state != GraphState::Exact {
-        reason = Some("the saved graph did not match the snapshot".into());
+        reason = Some("the index rebuilt the graph instead of loading the saved one".into());
     }
     if stats.graph_state == GraphState::Exact {
         reason = None;
@@ -84,6 +84,19 @@ pub(crate) fn recover(dir: &Path, name: &str, writable: bool) -> Result<Recovere
         for (_, p) in stale {
             std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
         }
+    }
+    if live.first().is_some_and(|(g, _)| *g != manifest.generation) {
+        // The segment that starts this generation is gone. For a reader that means a
+        // writer published a newer generation meanwhile (the caller retries); for the
+        // writer itself it means lost history.
+        let missing = dir.join(wal::segment_name(manifest.generation));
+        if !writable {
+            return Err(Error::io(missing, io::ErrorKind::NotFound.into()));
+        }
+        return Err(Error::Corrupt {
+            path: missing,
+            reason: "log segment of the manifest's generation is missing".into(),
+        });
     }
     let mut writer = None;
     for (i, (gen, path)) in live.iter().enumerate() {

@@ -268,7 +268,8 @@ pub(crate) fn scan(
         }
         let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
         let crc = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
-        if len > MAX_PAYLOAD || u64::from(len) > file_len - at - 8 {
+        // Bounded by the length seen at open: a reader racing a writer stops there.
+        if len > MAX_PAYLOAD || u64::from(len) > file_len.saturating_sub(at + 8) {
             res.stop_reason = Some(format!(
                 "frame at byte {at} claims {len} bytes, beyond the end of the file"
             ));

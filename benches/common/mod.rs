@@ -25,19 +25,30 @@ pub fn clustered(n: usize, dim: usize, centres: usize, seed: u64) -> Vec<f32> {
     let spread = Normal::new(0.0f32, 0.6 / (dim as f32).sqrt()).expect("valid normal");
     let mut out = vec![0f32; n * dim];
     out.par_chunks_mut(dim).enumerate().for_each(|(i, row)| {
-        let mut r = ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut r =
+            ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let c = &centre_vecs[r.random_range(0..centres)];
         for (x, cv) in row.iter_mut().zip(c) {
             *x = cv + spread.sample(&mut r);
         }
-        let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+        let norm = row
+            .iter()
+            .map(|x| x * x)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::MIN_POSITIVE);
         row.iter_mut().for_each(|x| *x /= norm);
     });
     out
 }
 
 fn normalised(mut v: Vec<f32>) -> Vec<f32> {
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+    let norm = v
+        .iter()
+        .map(|x| x * x)
+        .sum::<f32>()
+        .sqrt()
+        .max(f32::MIN_POSITIVE);
     v.iter_mut().for_each(|x| *x /= norm);
     v
 }

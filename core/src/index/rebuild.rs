@@ -130,17 +130,31 @@ impl VectorIndex {
     /// Starts (inline or in the background) or marks pending a rebuild; caller holds the
     /// write-order lock.
     pub(super) fn schedule_rebuild(&self) {
-        let inner = &self.inner;
-        let live = inner.side.read().live_count();
-        if live < inner.config.small_index_threshold {
-            return;
-        }
         {
-            let mut bg = inner.bg.lock();
+            let mut bg = self.inner.bg.lock();
             if bg.in_flight {
                 bg.pending = true;
                 return;
             }
+        }
+        self.start_rebuild(false);
+    }
+
+    /// Runs a rebuild inline or hands it to a background thread. `claimed`: the caller
+    /// (a finishing background rebuild) still holds the in-flight flag, so `wait_idle`
+    /// never observes a gap between two consecutive rebuilds. Caller holds write-order.
+    fn start_rebuild(&self, claimed: bool) {
+        let inner = &self.inner;
+        let release = || {
+            if claimed {
+                inner.bg.lock().in_flight = false;
+                inner.bg_done.notify_all();
+            }
+        };
+        let live = inner.side.read().live_count();
+        if live < inner.config.small_index_threshold {
+            release();
+            return;
         }
         {
             let mut g = inner.graph.write();
@@ -150,6 +164,7 @@ impl VectorIndex {
         }
         if live < inner.config.background_rebuild_min {
             self.rebuild_inline();
+            release();
             return;
         }
         let snap = self.snapshot(true);
@@ -229,11 +244,7 @@ impl VectorIndex {
         };
         let _order = self.inner.write_order.lock();
         self.finish(snap, engine);
-        let pending = {
-            let mut bg = self.inner.bg.lock();
-            bg.in_flight = false;
-            std::mem::take(&mut bg.pending)
-        };
+        let pending = std::mem::take(&mut self.inner.bg.lock().pending);
         let retry = self.inner.graph.read().state != GraphState::Ready;
         let (slots, tombstones) = {
             let side = self.inner.side.read();
@@ -242,9 +253,11 @@ impl VectorIndex {
         // A failed build without newer writes waits for the next write to retry, so a
         // persistently panicking engine cannot spin rebuild threads.
         if pending && (retry || self.needs_compaction(slots, tombstones)) {
-            self.schedule_rebuild();
+            self.start_rebuild(true);
+        } else {
+            self.inner.bg.lock().in_flight = false;
+            self.inner.bg_done.notify_all();
         }
-        self.inner.bg_done.notify_all();
     }
 
     /// Swaps a freshly built graph in (after inserting slots appended since the

@@ -294,21 +294,22 @@ impl Lakehouse {
         self.check_writable()?;
         let mut open = self.inner.open.lock();
         let dir = self.inner.root.join(name.as_str());
-        // Keep the writer lock until the directory is gone from its name.
-        let _lock = match open.remove(name.as_str()) {
+        // Keep the writer lock (held by the store or taken here) until the directory
+        // is gone from its name, so no other writer opens it meanwhile.
+        let _held: (Option<Arc<IndexStore>>, Option<DirLock>) = match open.remove(name.as_str()) {
             Some(o) => {
                 o.index.set_read_only(true);
                 o.index.set_observer(None);
                 if let Some(store) = &o.store {
                     store.shutdown()?;
                 }
-                None
+                (o.store, None)
             }
             None => {
                 if !dir.join(MANIFEST).exists() {
                     return Err(not_found(&name));
                 }
-                Some(DirLock::acquire(&dir)?)
+                (None, Some(DirLock::acquire(&dir)?))
             }
         };
         self.inner.reports.lock().remove(name.as_str());

@@ -125,6 +125,13 @@ fn lifecycle_create_list_open_drop() {
     lake.drop_index("playbook_memory").unwrap();
     assert_eq!(lake.list(), vec!["workers"]);
     assert_eq!(code(lake.index("playbook_memory")), "NOT_FOUND");
+    // Leftovers of an interrupted create and drop are cleaned at the next open.
+    drop(lake);
+    std::fs::create_dir(root.join(".tmp-create-x-1-1")).unwrap();
+    std::fs::write(root.join(".tmp-create-x-1-1/LOCK"), b"").unwrap();
+    std::fs::create_dir(root.join(".trash-y-1-1")).unwrap();
+    let lake = Lakehouse::open(&root).unwrap();
+    assert_eq!(lake.list(), vec!["workers"]);
     // Nothing but the index directories is left in the root.
     let left: Vec<_> = std::fs::read_dir(&root)
         .unwrap()

@@ -26,3 +26,4 @@ pub mod validate;
 pub use corpus::{Certification, Worker, WorkerStatus};
 pub use error::{Error, Result};
 pub use name::{Name, MAX_NAME_LEN};
+pub use store::{Durability, Lakehouse, OpenReport, StoreOptions};

@@ -279,6 +279,14 @@ fn corrupt_manifest_snapshot_and_log_segments() {
         "CORRUPT"
     );
     std::fs::write(&snap, &original).unwrap();
+    // Files of an older generation and temp files (a crash before cleanup) are removed.
+    for junk in [
+        "snap-00000000000000000000.parquet",
+        "wal-00000000000000000000.log",
+        "x.tmp",
+    ] {
+        std::fs::write(dir.join(junk), b"junk").unwrap();
+    }
     assert_eq!(
         Lakehouse::open(tmp.path())
             .unwrap()
@@ -287,6 +295,9 @@ fn corrupt_manifest_snapshot_and_log_segments() {
             .len(),
         101
     );
+
+    assert!(!dir.join("x.tmp").exists());
+    assert!(!dir.join("snap-00000000000000000000.parquet").exists());
 
     // Corrupt manifest.
     let manifest = dir.join("MANIFEST.json");

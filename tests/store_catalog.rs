@@ -125,6 +125,13 @@ fn lifecycle_create_list_open_drop() {
     lake.drop_index("playbook_memory").unwrap();
     assert_eq!(lake.list(), vec!["workers"]);
     assert_eq!(code(lake.index("playbook_memory")), "NOT_FOUND");
+    // Leftovers of an interrupted create and drop are cleaned at the next open.
+    drop(lake);
+    std::fs::create_dir(root.join(".tmp-create-x-1-1")).unwrap();
+    std::fs::write(root.join(".tmp-create-x-1-1/LOCK"), b"").unwrap();
+    std::fs::create_dir(root.join(".trash-y-1-1")).unwrap();
+    let lake = Lakehouse::open(&root).unwrap();
+    assert_eq!(lake.list(), vec!["workers"]);
     // Nothing but the index directories is left in the root.
     let left: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
@@ -272,6 +279,14 @@ fn corrupt_manifest_snapshot_and_log_segments() {
         "CORRUPT"
     );
     std::fs::write(&snap, &original).unwrap();
+    // Files of an older generation and temp files (a crash before cleanup) are removed.
+    for junk in [
+        "snap-00000000000000000000.parquet",
+        "wal-00000000000000000000.log",
+        "x.tmp",
+    ] {
+        std::fs::write(dir.join(junk), b"junk").unwrap();
+    }
     assert_eq!(
         Lakehouse::open(tmp.path())
             .unwrap()
@@ -280,6 +295,9 @@ fn corrupt_manifest_snapshot_and_log_segments() {
             .len(),
         101
     );
+
+    assert!(!dir.join("x.tmp").exists());
+    assert!(!dir.join("snap-00000000000000000000.parquet").exists());
 
     // Corrupt manifest.
     let manifest = dir.join("MANIFEST.json");
@@ -334,7 +352,7 @@ fn graph_files(dir: &Path) -> Vec<PathBuf> {
 fn saved_graph_is_loaded_and_a_damaged_one_rebuilt() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("w");
-    let recs = records(300);
+    let recs = records(120);
     let query = vector(5);
     let expect;
     {
@@ -350,27 +368,23 @@ fn saved_graph_is_loaded_and_a_damaged_one_rebuilt() {
     let open = || {
         let lake = Lakehouse::open_with(tmp.path(), quick()).unwrap();
         let ix = lake.index("w").unwrap();
-        assert_eq!(ix.len(), 300);
+        assert_eq!(ix.len(), 120);
         let hits = ix.search(&query, 5, &SearchOptions::default()).unwrap();
         assert_eq!(hits[0].id, expect[0].id);
         assert_eq!(hits[0].id, "w-5");
         lake.last_open_report("w").unwrap()
     };
     let rep = open();
-    // The store verified the graph and handed it over; whether the index could load it
-    // instead of rebuilding is the index's business, but it is always reported.
-    if rep.graph_loaded {
-        assert_eq!(rep.graph_rebuilt_reason, None);
-    } else {
-        let why = rep.graph_rebuilt_reason.unwrap();
-        assert!(why.contains("instead of loading"), "{why}");
-    }
+    assert!(rep.graph_loaded, "{rep:?}");
+    assert_eq!(rep.graph_rebuilt_reason, None);
 
     // Every graph file, flipped or truncated or missing: rebuilt, the process lives on.
-    for f in graph_files(&dir) {
+    // (Truncation is what makes hnsw_rs's loader exit the process; it is done to every
+    // file. Flips and removal alternate to keep the test short.)
+    for (i, f) in graph_files(&dir).into_iter().enumerate() {
         let original = std::fs::read(&f).unwrap();
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        for damage in 0..3 {
+        for damage in [i % 2 * 2, 1] {
             match damage {
                 0 => flip_byte(&f, original.len() / 2),
                 1 => std::fs::write(&f, &original[..original.len() / 2]).unwrap(),
@@ -408,6 +422,49 @@ fn saved_graph_is_loaded_and_a_damaged_one_rebuilt() {
         !rep.graph_loaded && rep.graph_rebuilt_reason.is_some(),
         "{rep:?}"
     );
+}
+
+#[test]
+fn a_graph_with_valid_checksums_but_foreign_content_is_rebuilt() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let lake = Lakehouse::open_with(tmp.path(), quick()).unwrap();
+        for (name, offset) in [("a", 0), ("b", 10_000)] {
+            let ix = lake.create_index(name, IndexConfig::new(DIM)).unwrap();
+            let recs: Vec<Record> = (0..200)
+                .map(|i| Record {
+                    id: format!("w-{i}"),
+                    vector: vector(i + offset),
+                    metadata: json!({}),
+                })
+                .collect();
+            ix.upsert_batch(recs).unwrap();
+            ix.wait_idle();
+            lake.snapshot(name).unwrap();
+        }
+    }
+    // Give "a" the graph of "b" (same ids, other vectors) with matching checksums.
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let ga = files_with(&a, "graph-").pop().unwrap();
+    let gb = files_with(&b, "graph-").pop().unwrap();
+    for f in files_with(&gb, "") {
+        std::fs::copy(&f, ga.join(f.file_name().unwrap())).unwrap();
+    }
+    let read = |d: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.join("MANIFEST.json")).unwrap()).unwrap()
+    };
+    let mut ma = read(&a);
+    ma["graph"]["files"] = read(&b)["graph"]["files"].clone();
+    std::fs::write(a.join("MANIFEST.json"), serde_json::to_vec(&ma).unwrap()).unwrap();
+
+    let lake = Lakehouse::open_with(tmp.path(), quick()).unwrap();
+    let ix = lake.index("a").unwrap();
+    let rep = lake.last_open_report("a").unwrap();
+    assert!(!rep.graph_loaded, "{rep:?}");
+    assert!(rep.graph_rebuilt_reason.is_some(), "{rep:?}");
+    ix.wait_idle();
+    let hits = ix.search(&vector(5), 1, &SearchOptions::default()).unwrap();
+    assert_eq!(hits[0].id, "w-5");
 }
 
 #[test]

@@ -74,7 +74,35 @@ impl Lakehouse {
     pub fn open_with(dir: impl AsRef<Path>, options: StoreOptions) -> Result<Lakehouse> {
         let root = dir.as_ref().to_path_buf();
         fs::create_dir_all(&root).map_err(|e| Error::io(&root, e))?;
-        Lakehouse::new(root, options, false)
+        let lake = Lakehouse::new(root, options, false)?;
+        lake.remove_leftovers();
+        Ok(lake)
+    }
+
+    /// Best effort: removes what an interrupted create or drop left in the root.
+    /// A create in progress elsewhere holds the lock of its temp directory, so only
+    /// abandoned ones are removed.
+    fn remove_leftovers(&self) {
+        let Ok(entries) = fs::read_dir(&self.inner.root) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let path = e.path();
+            if name.starts_with(".trash-") {
+                let _ = fsio::remove_if_exists(&path);
+            } else if name.starts_with(".tmp-create-") {
+                let abandoned = match DirLock::acquire(&path) {
+                    Ok(_) => true,
+                    // No LOCK could even be created: the creator died before taking it.
+                    Err(Error::Io { .. }) => !path.join(super::lock::LOCK_FILE).exists(),
+                    Err(_) => false,
+                };
+                if abandoned {
+                    let _ = fsio::remove_if_exists(&path);
+                }
+            }
+        }
     }
 
     /// Opens an existing catalog without taking any lock. Index handles refuse writes
@@ -294,21 +322,22 @@ impl Lakehouse {
         self.check_writable()?;
         let mut open = self.inner.open.lock();
         let dir = self.inner.root.join(name.as_str());
-        // Keep the writer lock until the directory is gone from its name.
-        let _lock = match open.remove(name.as_str()) {
+        // Keep the writer lock (held by the store or taken here) until the directory
+        // is gone from its name, so no other writer opens it meanwhile.
+        let _held: (Option<Arc<IndexStore>>, Option<DirLock>) = match open.remove(name.as_str()) {
             Some(o) => {
                 o.index.set_read_only(true);
                 o.index.set_observer(None);
                 if let Some(store) = &o.store {
                     store.shutdown()?;
                 }
-                None
+                (o.store, None)
             }
             None => {
                 if !dir.join(MANIFEST).exists() {
                     return Err(not_found(&name));
                 }
-                Some(DirLock::acquire(&dir)?)
+                (None, Some(DirLock::acquire(&dir)?))
             }
         };
         self.inner.reports.lock().remove(name.as_str());

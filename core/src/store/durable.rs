@@ -189,7 +189,7 @@ impl IndexStore {
             let _ = fsio::remove_if_exists(&self.dir.join(format!("{}.tmp", graph_dir_name(gen))));
         }
         res?;
-        self.remove_older_than(gen);
+        remove_superseded(&self.dir, gen);
         *self.last_snapshot_ms.lock() = t0.elapsed().as_millis() as u64;
         Ok(())
     }
@@ -238,22 +238,23 @@ impl IndexStore {
         *self.manifest.lock() = m;
         Ok(())
     }
+}
 
-    /// Deletes what generation `gen` superseded. Best effort: leftovers are retried
-    /// at the next snapshot and ignored by open.
-    fn remove_older_than(&self, gen: u64) {
-        let Ok(entries) = fs::read_dir(&self.dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if name.ends_with(".tmp") || generation_of(name).is_some_and(|g| g < gen) {
-                let _ = fsio::remove_if_exists(&e.path());
-            }
+/// Deletes what generation `gen` superseded, and temp files of interrupted writes.
+/// Only for the lock holder with no snapshot running. Best effort: leftovers are
+/// retried at the next snapshot or open, and ignored meanwhile.
+pub(crate) fn remove_superseded(dir: &Path, gen: u64) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.ends_with(".tmp") || generation_of(name).is_some_and(|g| g < gen) {
+            let _ = fsio::remove_if_exists(&e.path());
         }
-        let _ = fsio::fsync_dir(&self.dir);
     }
+    let _ = fsio::fsync_dir(dir);
 }
 
 /// The generation in a store file name (`wal-`, `snap-`, `graph-`), if it is one.

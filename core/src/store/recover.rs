@@ -4,6 +4,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use super::durable::remove_superseded;
 use super::ix::{GraphState, VectorIndex};
 use super::manifest::{GraphEntry, Manifest};
 use super::snapshot;
@@ -81,9 +82,9 @@ pub(crate) fn recover(dir: &Path, name: &str, writable: bool) -> Result<Recovere
         .into_iter()
         .partition(|(g, _)| *g < manifest.generation);
     if writable {
-        for (_, p) in stale {
-            std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
-        }
+        // A crash between a manifest and its cleanup leaves the previous generation.
+        drop(stale);
+        remove_superseded(dir, manifest.generation);
     }
     if live.first().is_some_and(|(g, _)| *g != manifest.generation) {
         // The segment that starts this generation is gone. For a reader that means a

@@ -511,6 +511,28 @@ mod tests {
         assert_eq!((res.frames, res.dropped()), (5, 0));
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn failed_append_poisons_the_writer() {
+        // /dev/full fails every write with ENOSPC and cannot be truncated back.
+        let file = OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let mut w = WalWriter {
+            file,
+            path: "/dev/full".into(),
+            generation: 0,
+            len: 8,
+            unsynced: false,
+            poisoned: None,
+            buf: Vec::new(),
+        };
+        let r = [rec("a", &[1.0])];
+        let e = w.append(&WriteOp::Upsert(&r), true).unwrap_err();
+        assert_eq!(e.code(), "IO");
+        let e = w.append(&WriteOp::Upsert(&r), true).unwrap_err();
+        assert!(e.to_string().contains("unusable"), "{e}");
+        assert!(w.sync().is_err());
+    }
+
     #[test]
     fn segment_names() {
         assert_eq!(parse_segment_name(&segment_name(42)), Some(42));

@@ -114,6 +114,11 @@ pub trait ChatModel: Send + Sync {
     /// Answers `messages`; errors are [`Error::Http`], [`Error::Timeout`] or
     /// [`Error::Callback`] for user-supplied models.
     fn complete(&self, messages: &[ChatMessage], params: &ChatParams) -> Result<Completion>;
+
+    /// The model this client asks for, logged when no answer names one. Default: empty.
+    fn model_name(&self) -> String {
+        String::new()
+    }
 }
 
 /// Configuration of [`OpenAiChat`].
@@ -381,6 +386,10 @@ struct Retry {
 }
 
 impl ChatModel for OpenAiChat {
+    fn model_name(&self) -> String {
+        self.config.model.clone()
+    }
+
     fn complete(&self, messages: &[ChatMessage], params: &ChatParams) -> Result<Completion> {
         if messages.is_empty() {
             return Err(Error::invalid("chat needs at least one message"));

@@ -12,6 +12,9 @@ mod bundle;
 mod case;
 mod chat;
 mod parse;
+mod record;
+mod report;
+mod search;
 
 pub use bundle::{
     build_bundle, estimate_tokens, prompt_hash, worker_card, Bundle, BundleConfig, PhonePolicy,
@@ -27,3 +30,6 @@ pub use parse::{
     extract_json_object, parse_email, parse_proposal, parse_sms, strip_code_fence, EmailParts,
     MALFORMED_PROPOSAL,
 };
+pub use record::{ReplayRun, RunVerdict, RunViolation, Stage, StageMs, StageUs, REPLAY_RUN_SCHEMA};
+pub use report::{LatencyStats, ReplayReport};
+pub use search::WorkerSearch;

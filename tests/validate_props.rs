@@ -1,0 +1,1 @@
+//! Property tests for the validators (filled in next commit).

@@ -15,6 +15,7 @@ use super::case::{CaseKind, ReplayCase};
 use super::chat::ChatMessage;
 use crate::corpus::Worker;
 use crate::error::{Error, Result};
+use crate::validate::JobOrder;
 
 /// Estimated tokens of `text`: `ceil(chars / 4)`.
 ///
@@ -113,6 +114,19 @@ pub fn worker_card(w: &Worker, with_phone: bool) -> String {
     line
 }
 
+/// The job order as the prompt shows it.
+fn job_order_text(o: &JobOrder) -> String {
+    let certs = if o.required_certs.is_empty() {
+        "none".to_string()
+    } else {
+        o.required_certs.join("; ")
+    };
+    format!(
+        "Job order {}: client {}, {} x {} in {}, {}, shift {} to {}, pay ${:.2}/h, required certifications: {}\n",
+        o.order_id, o.client, o.headcount, o.role, o.city, o.state, o.shift_start, o.shift_end, o.pay_rate, certs
+    )
+}
+
 fn system_prompt(kind: CaseKind, cfg: &BundleConfig) -> String {
     let agency = if cfg.agency_name.is_empty() {
         "a staffing agency".to_string()
@@ -181,7 +195,7 @@ pub fn build_bundle(
         head.push_str(&format!("Recipient: worker {id} (no card on file)\n"));
     }
     if let Some(order) = &case.job_order {
-        head.push_str(&format!("Job order: {order}\n"));
+        head.push_str(&job_order_text(order));
     }
     if !case.query.trim().is_empty() {
         head.push_str(&format!("Search query: {}\n", case.query.trim()));
@@ -372,7 +386,14 @@ mod tests {
     fn fill_prompt_asks_for_json() {
         let mut c = case(CaseKind::Fill);
         c.recipient = None;
-        c.job_order = Some(serde_json::json!({"order_id": "o-1"}));
+        c.job_order = Some(
+            serde_json::from_value(serde_json::json!({
+                "order_id": "o-1", "client": "Acme", "city": "Dayton", "state": "OH",
+                "role": "forklift operator", "headcount": 2, "shift_start": "2026-12-01T07:00:00",
+                "shift_end": "2026-12-01T15:00:00", "pay_rate": 19.0, "required_certs": ["Forklift"]
+            }))
+            .unwrap(),
+        );
         let b = build_bundle(&BundleConfig::default(), &c, None, &[worker("w-1", "Bo")]).unwrap();
         assert!(b.messages[0].content.contains("\"worker_ids\""));
         assert!(b.messages[1].content.contains("o-1"));

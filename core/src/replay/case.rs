@@ -16,6 +16,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::validate::JobOrder;
 
 /// What a case asks the model to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,9 +96,9 @@ pub struct ReplayCase {
     /// Recipient worker id (email and SMS cases).
     #[serde(default)]
     pub recipient: Option<String>,
-    /// The job order to fill (fill cases), in the validators' `JobOrder` JSON shape.
+    /// The job order to fill (fill cases).
     #[serde(default)]
-    pub job_order: Option<serde_json::Value>,
+    pub job_order: Option<JobOrder>,
     /// Whether the original output passed.
     #[serde(default)]
     pub original_label: Option<Label>,
@@ -117,9 +118,9 @@ impl ReplayCase {
                 self.case_id
             )));
         }
-        if self.kind == CaseKind::Fill && !self.job_order.as_ref().is_some_and(|o| o.is_object()) {
+        if self.kind == CaseKind::Fill && self.job_order.is_none() {
             return Err(Error::invalid(format!(
-                "fill case '{}' has no job_order object",
+                "fill case '{}' has no job_order",
                 self.case_id
             )));
         }
@@ -227,7 +228,9 @@ pub fn case_from_evidence_json(record: &serde_json::Value) -> Result<Option<Repl
             }),
     };
     let job_order = match (kind, lookup("job_order")) {
-        (CaseKind::Fill, Some(v)) => Some(v.clone()),
+        (CaseKind::Fill, Some(v)) => Some(serde_json::from_value(v.clone()).map_err(|e| {
+            Error::invalid(format!("evidence '{id}': job_order does not parse: {e}"))
+        })?),
         _ => None,
     };
     let case = ReplayCase {

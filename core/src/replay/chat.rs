@@ -406,7 +406,14 @@ impl ChatModel for OpenAiChat {
                 },
                 None => None,
             };
-            match self.attempt(&body, remaining)? {
+            let answer = match self.attempt(&body, remaining) {
+                // The caller's deadline is what ran out: report it, not the remainder.
+                Err(Error::Timeout { .. }) if total.is_some_and(|t| started.elapsed() >= t) => {
+                    return Err(self.deadline_err(total.unwrap_or_default()))
+                }
+                other => other?,
+            };
+            match answer {
                 Ok(text) => return self.parse(&text, messages),
                 Err(retry) => {
                     if retry_no >= self.config.max_retries {

@@ -194,7 +194,10 @@ impl fmt::Display for ReplayReport {
             "{:<9} {:>6} {:>10} {:>10} {:>10} {:>10}",
             "stage", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"
         )?;
-        for (stage, s) in &self.stage_latency_ms {
+        for stage in ["retrieve", "bundle", "chat", "validate"] {
+            let Some(s) = self.stage_latency_ms.get(stage) else {
+                continue;
+            };
             writeln!(
                 f,
                 "{:<9} {:>6} {:>10.3} {:>10.3} {:>10.3} {:>10.3}",

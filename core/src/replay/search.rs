@@ -23,3 +23,14 @@ pub trait WorkerSearch: Send + Sync {
     /// Up to `k` worker ids for `query`, best first.
     fn search(&self, query: &str, k: usize) -> Result<Vec<String>>;
 }
+
+/// The live loop's search: base retrieval plus playbook boosts, as the coordinators'
+/// tools run it.
+impl WorkerSearch for crate::retrieve::Retriever {
+    fn search(&self, query: &str, k: usize) -> Result<Vec<String>> {
+        let mut req = crate::retrieve::SearchRequest::new(query, k);
+        req.use_playbook = true;
+        let resp = crate::retrieve::Retriever::search(self, &req)?;
+        Ok(resp.hits.into_iter().map(|h| h.id).collect())
+    }
+}

@@ -82,7 +82,10 @@ fn slow_answers_time_out() {
     };
     let msgs = [ChatMessage::user(task("slow", "e"))];
     let e = chat.complete(&msgs, &params).unwrap_err();
-    assert!(matches!(e, lakehouse::Error::Timeout { ms: 200, .. }), "{e}");
+    assert!(
+        matches!(e, lakehouse::Error::Timeout { ms: 200, .. }),
+        "{e}"
+    );
 }
 
 #[test]

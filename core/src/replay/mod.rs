@@ -11,9 +11,11 @@
 mod bundle;
 mod case;
 mod chat;
+mod check;
 mod parse;
 mod record;
 mod report;
+mod runner;
 mod search;
 
 pub use bundle::{
@@ -32,4 +34,5 @@ pub use parse::{
 };
 pub use record::{ReplayRun, RunVerdict, RunViolation, Stage, StageMs, StageUs, REPLAY_RUN_SCHEMA};
 pub use report::{LatencyStats, ReplayReport};
+pub use runner::{ReplayOptions, ReplayOutcome, ReplayRunner, StageTimeouts, REPLAY_STREAM};
 pub use search::WorkerSearch;

@@ -519,3 +519,60 @@ fn thousand_cases_at_concurrency_8_lose_and_duplicate_nothing() {
     assert_eq!(logged.len() - mine, other.runs.len());
     assert_schema_valid(&logged[..50]);
 }
+
+#[test]
+fn live_retriever_feeds_the_prompt() {
+    use lakehouse::corpus::{generate_workers, ingest, write_workers_parquet, IngestOptions};
+    use lakehouse::embed::HashingEmbedder;
+    use lakehouse::index::{IndexConfig, VectorIndex};
+    use lakehouse::retrieve::{Retriever, RetrieverConfig};
+
+    let dir = tempfile::tempdir().unwrap();
+    let workers: Vec<lakehouse::Worker> = generate_workers(300, 7).collect();
+    let parquet = dir.path().join("workers.parquet");
+    write_workers_parquet(&parquet, &workers).unwrap();
+    let embedder = HashingEmbedder::new(64).unwrap();
+    let index = VectorIndex::new("workers", IndexConfig::new(64)).unwrap();
+    ingest(&parquet, &embedder, &index, IngestOptions::default(), None).unwrap();
+    let playbooks = VectorIndex::new("playbook_memory", IndexConfig::new(64)).unwrap();
+    let retriever = Retriever::new(
+        Arc::new(embedder),
+        index,
+        playbooks,
+        RetrieverConfig::default(),
+    )
+    .unwrap();
+
+    let w = &workers[0];
+    let line = serde_json::json!({
+        "case_id": "live-1", "kind": "sms",
+        "query": format!("{} {} {}", w.role, w.city, w.state),
+        "task": task("good_sms", "live-1"), "recipient": w.worker_id, "original_label": "pass",
+    })
+    .to_string();
+    let server = ChatServer::start();
+    let kb = dir.path().join("kb");
+    let options = ReplayOptions {
+        k: 5,
+        ..Default::default()
+    };
+    let runner = ReplayRunner::new(
+        &kb,
+        chat(&server),
+        Some(Arc::new(retriever)),
+        workers.clone(),
+        ValidatorConfig::default(),
+        options,
+    )
+    .unwrap();
+    let out = runner.run(cases(&[line])).unwrap();
+    let run = &out.runs[0];
+    assert!(run.passed(), "{:?} {:?}", run.verdict, run.error);
+    assert_eq!(run.retrieved_ids[0], w.worker_id);
+    assert!(
+        run.retrieved_ids.len() >= 5,
+        "recipient + retrieved cards: {:?}",
+        run.retrieved_ids
+    );
+    assert_schema_valid(&log_lines(&kb));
+}

@@ -144,16 +144,7 @@ fn surge_fill_validate(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
         .filter_map(|h| env.roster.get(&h.id))
         .map(pay_for)
         .fold(20.0, f64::max);
-    let job = drafts::job_order(
-        order,
-        "acme-logistics",
-        &s.role,
-        &s.city,
-        &s.state,
-        2,
-        pay,
-        0,
-    );
+    let job = drafts::job_order(order, "acme-logistics", s, 2, pay);
     let proposal = Proposal {
         order_id: job.order_id.clone(),
         worker_ids: chosen.clone(),

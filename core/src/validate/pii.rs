@@ -487,6 +487,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_pattern_compiles() {
+        for r in [
+            &SSN,
+            &DIGIT_RUN,
+            &GROUPED_DIGITS,
+            &PHONE,
+            &EMAIL,
+            &DATE,
+            &CONTEXT,
+        ] {
+            LazyLock::force(r);
+        }
+    }
+
+    #[test]
     fn checksums() {
         assert!(luhn_ok(b"4111111111111111"));
         assert!(!luhn_ok(b"4111111111111112"));

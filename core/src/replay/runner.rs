@@ -340,17 +340,22 @@ impl ReplayRunner {
         let opts = &inner.options;
         let t = &opts.timeouts;
 
+        let known_recipient = match case.kind {
+            CaseKind::Fill => None,
+            _ => case.recipient.as_ref().and_then(|id| inner.workers.get(id)),
+        };
+        let query = search_query(case, known_recipient);
         let ranked_ids = timed(run, Stage::Retrieve, t.retrieve_ms, || {
             case.check()?;
             match &inner.search {
-                Some(s) if !case.query.trim().is_empty() => s.search(&case.query, opts.k),
+                Some(s) if !query.is_empty() => s.search(&query, opts.k),
                 _ => Ok(Vec::new()),
             }
         })?;
 
         let recipient = match (&case.kind, &case.recipient) {
             (CaseKind::Fill, _) | (_, None) => None,
-            (_, Some(id)) => Some(inner.workers.get(id).ok_or_else(|| {
+            (_, Some(id)) => Some(known_recipient.ok_or_else(|| {
                 (
                     Stage::Bundle,
                     Error::NotFound {
@@ -395,6 +400,20 @@ impl ReplayRunner {
             inner.checks.check(case, recipient, &reply)
         })?;
         Ok(())
+    }
+}
+
+/// The case's query, or — for cases recorded without one (evidence records carry
+/// none) — the role and location of the order or the recipient.
+fn search_query(case: &ReplayCase, recipient: Option<&Worker>) -> String {
+    let q = case.query.trim();
+    if !q.is_empty() {
+        return q.to_string();
+    }
+    match (&case.job_order, recipient) {
+        (Some(o), _) => format!("{} {} {}", o.role, o.city, o.state),
+        (None, Some(w)) => format!("{} {} {}", w.role, w.city, w.state),
+        (None, None) => String::new(),
     }
 }
 

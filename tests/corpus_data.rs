@@ -270,6 +270,51 @@ fn reader_names_missing_columns_and_rejects_bad_rows() {
         "{err}"
     );
     let _ = DataType::Utf8;
+
+    // What pandas/polars write: large strings, float64 ratings, int64 years.
+    let large = |v: &str| -> ArrayRef {
+        let mut b = arrow_array::builder::LargeStringBuilder::new();
+        for _ in 0..3 {
+            b.append_value(v);
+        }
+        Arc::new(b.finish())
+    };
+    write_batch(
+        &path,
+        vec![
+            (
+                "worker_id",
+                Arc::new(arrow_array::LargeStringArray::from(vec!["a", "b", "c"])) as ArrayRef,
+            ),
+            ("first_name", large("Ana")),
+            ("last_name", large("Lopez")),
+            ("city", large("Chicago")),
+            ("state", large("IL")),
+            ("role", large("welder")),
+            ("status", large("active")),
+            (
+                "rating",
+                Arc::new(arrow_array::Float64Array::from(vec![4.5, 9.0, 3.0])) as ArrayRef,
+            ),
+            (
+                "years_experience",
+                Arc::new(arrow_array::Int64Array::from(vec![3, 4, 5])) as ArrayRef,
+            ),
+        ],
+    );
+    let mut reader = WorkerReader::open(&path).unwrap();
+    let rows = reader.next_rows().unwrap().unwrap();
+    let a = rows[0].1.as_ref().unwrap();
+    assert_eq!(
+        (a.city.as_str(), a.rating, a.years_experience),
+        ("Chicago", 4.5, 3)
+    );
+    assert!(rows[1]
+        .1
+        .as_ref()
+        .unwrap_err()
+        .contains("column 'rating' has value 9"));
+    assert_eq!(rows[2].1.as_ref().unwrap().years_experience, 5);
 }
 
 #[test]
@@ -369,6 +414,19 @@ mod ingest {
         assert_eq!(reasons[1], (2, "duplicate worker_id 'a'"));
         assert_eq!(reasons[2], (3, "worker_id is 300 bytes, more than 256"));
         assert!(index.contains("a"));
+        let cancelled = VectorIndex::new("cancelled", IndexConfig::new(32)).unwrap();
+        let cancel = std::sync::atomic::AtomicBool::new(true);
+        let err = lakehouse::corpus::ingest_cancellable(
+            &path,
+            &emb,
+            &cancelled,
+            IngestOptions::default(),
+            None,
+            &cancel,
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "CANCELLED");
+        assert!(cancelled.is_empty());
 
         write_batch(&path, vec![("worker_id", s("a")), ("first_name", s("Ana"))]);
         let fresh = VectorIndex::new("workers2", IndexConfig::new(32)).unwrap();

@@ -144,16 +144,16 @@ fn eight_threads_through_empty_one_many_repeated() {
         m: 8,
         ..IndexConfig::new(DIM)
     };
-    let idx = rounds(cfg, 12, 12, 150, None);
+    let idx = rounds(cfg, 10, 12, 120, None);
     let s = idx.stats();
     assert_eq!(s.recovered_panics, 0);
-    assert!(s.rebuilds >= 12, "{s:?}");
+    assert!(s.rebuilds >= 10, "{s:?}");
 }
 
 #[test]
 fn eight_threads_default_threshold() {
-    let idx = rounds(IndexConfig::new(DIM), 4, 30, 200, None);
-    assert!(idx.stats().rebuilds >= 4);
+    let idx = rounds(IndexConfig::new(DIM), 3, 30, 200, None);
+    assert!(idx.stats().rebuilds >= 3);
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn fault_injection_one_percent() {
         m: 8,
         ..IndexConfig::new(DIM)
     };
-    let idx = rounds(cfg, 4, 40, 400, Some(0.01));
+    let idx = rounds(cfg, 3, 40, 400, Some(0.01));
     let s = idx.stats();
     assert!(s.recovered_panics > 0, "{s:?}");
     assert!(s.rebuilds > 0, "{s:?}");

@@ -303,3 +303,26 @@ fn valid_edge_inputs_are_accepted() {
         .unwrap();
     assert_eq!(hits.len(), 1);
 }
+
+#[test]
+fn huge_k_and_ef_are_bounded_not_fatal() {
+    let idx = index_with(40, Metric::Cosine);
+    idx.delete("r3").unwrap();
+    for (k, ef) in [
+        (usize::MAX, Some(usize::MAX)),
+        (5, Some(usize::MAX)),
+        (5, Some(1 << 40)),
+        (39, None),
+        (37, Some(1)),
+    ] {
+        let opts = SearchOptions {
+            ef,
+            exclude_ids: vec!["r1".into()],
+            ..Default::default()
+        };
+        let hits = idx.search(&unit(2), k, &opts).unwrap();
+        assert_eq!(hits.len(), k.min(38), "k={k} ef={ef:?}");
+        assert!(hits.iter().all(|h| h.id != "r1" && h.id != "r3"));
+    }
+    assert_eq!(idx.stats().recovered_panics, 0);
+}

@@ -35,7 +35,10 @@ fn assert_zero_failures(json: &serde_json::Value) {
     let scenarios = json["scenarios"].as_object().expect("scenarios object");
     assert_eq!(scenarios.len(), 6, "all six scenarios reported: {json}");
     for (name, s) in scenarios {
-        assert!(s["runs"].as_u64().unwrap_or(0) > 0, "{name} never ran: {json}");
+        assert!(
+            s["runs"].as_u64().unwrap_or(0) > 0,
+            "{name} never ran: {json}"
+        );
         assert_eq!(s["failures"].as_u64(), Some(0), "{name} failed: {s}");
         for key in ["p50_ms", "p95_ms", "p99_ms", "max_ms"] {
             assert!(s[key].as_f64().is_some(), "{name} lacks {key}");

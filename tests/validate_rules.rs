@@ -396,11 +396,23 @@ fn email_cases() -> Vec<(RuleCode, Draft, bool)> {
         "Lift under 30 lbs.",
         "Site is in Youngstown.",
         "Sales associate and server roles.",
+        "Ask for Sam Young at the gate.",
+        "Meet at the Girls Inc. building.",
     ] {
         add(DiscriminatoryLanguage, email_with(s), false);
     }
+    let young = worker("w-9", "Ana", "Young");
+    let mut d = workload_email(&young, 21.0);
+    d.body = d.body.replace("Hi Ana,", "Dear Ms. Young,");
+    add(DiscriminatoryLanguage, d.clone(), false);
+    d.body = d
+        .body
+        .replace("Dear Ms. Young,", "Dear Ms. Young, you are young.");
+    add(DiscriminatoryLanguage, d, true);
     for s in [
         "Looking for young workers.",
+        "Young workers wanted.",
+        "Wanted: Young workers.",
         "Recent grads preferred.",
         "Applicants under 30.",
         "Ideal for a digital native.",

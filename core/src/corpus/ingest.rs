@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -110,6 +111,21 @@ pub fn ingest(
     options: IngestOptions,
     progress: Option<&dyn Fn(IngestProgress)>,
 ) -> Result<IngestReport> {
+    let never = AtomicBool::new(false);
+    ingest_cancellable(path, embedder, index, options, progress, &never)
+}
+
+/// [`ingest`] that stops with a `CANCELLED` error once `cancel` is set (checked
+/// between batches; batches already upserted stay in the index).
+pub fn ingest_cancellable(
+    path: impl AsRef<Path>,
+    embedder: &dyn Embedder,
+    index: &VectorIndex,
+    options: IngestOptions,
+    progress: Option<&dyn Fn(IngestProgress)>,
+    cancel: &AtomicBool,
+) -> Result<IngestReport> {
+    let path = path.as_ref();
     let start = Instant::now();
     if options.batch_size == 0 {
         return Err(Error::invalid("ingest batch_size must be at least 1"));
@@ -136,6 +152,14 @@ pub fn ingest(
     let mut report = IngestReport::default();
     let mut seen: HashSet<String> = HashSet::new();
     loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled(format!(
+                "ingest of '{}' after {} rows ({} indexed)",
+                path.display(),
+                p.rows_read,
+                p.indexed
+            )));
+        }
         let mut group: Vec<Vec<Worker>> = Vec::with_capacity(parallel);
         while group.len() < parallel {
             let Some(rows) = reader.next_rows() else {

@@ -4,11 +4,15 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Float32Type, Float64Type, UInt32Type};
+use arrow_array::types::{
+    Date32Type, Float32Type, Float64Type, Int32Type, Int64Type, UInt32Type, UInt64Type,
+};
 use arrow_array::{Array, ListArray, RecordBatch, StringArray};
 use arrow_schema::DataType;
 use chrono::Weekday;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 
 use super::schema::{worker_schema, REQUIRED_COLUMNS};
 use super::writer::days_to_date;
@@ -61,8 +65,11 @@ impl WorkerReader {
             reason,
         };
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| perr(e.to_string()))?;
+        // The embedded Arrow schema is only a hint; ignoring it makes strings written as
+        // large_string / string_view / dictionary (pyarrow, polars) decode as Utf8.
+        let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+        let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
+            .map_err(|e| perr(e.to_string()))?;
         let total_rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
         let file_schema = builder.schema().clone();
         let mut columns = Vec::new();
@@ -153,6 +160,8 @@ pub fn read_workers(path: impl AsRef<Path>) -> Result<Vec<Worker>> {
 
 fn compatible(expected: &DataType, found: &DataType) -> bool {
     match (expected, found) {
+        // Numbers are converted: pandas writes float64 ratings and int64 years.
+        (e, f) if is_number(e) && is_number(f) => true,
         (DataType::List(e), DataType::List(f)) => compatible(e.data_type(), f.data_type()),
         (DataType::Struct(e), DataType::Struct(f)) => e.iter().all(|ef| {
             f.iter()
@@ -162,16 +171,87 @@ fn compatible(expected: &DataType, found: &DataType) -> bool {
     }
 }
 
+fn is_number(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Float32
+            | DataType::Float64
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt32
+            | DataType::UInt64
+    )
+}
+
+/// A numeric column of any of the accepted types, read as f64.
+#[derive(Clone, Copy)]
+enum Num<'a> {
+    F32(&'a arrow_array::PrimitiveArray<Float32Type>),
+    F64(&'a arrow_array::PrimitiveArray<Float64Type>),
+    I32(&'a arrow_array::PrimitiveArray<Int32Type>),
+    I64(&'a arrow_array::PrimitiveArray<Int64Type>),
+    U32(&'a arrow_array::PrimitiveArray<UInt32Type>),
+    U64(&'a arrow_array::PrimitiveArray<UInt64Type>),
+}
+
+impl<'a> Num<'a> {
+    fn of(a: &'a dyn Array) -> Option<Self> {
+        Some(match a.data_type() {
+            DataType::Float32 => Num::F32(a.as_primitive_opt()?),
+            DataType::Float64 => Num::F64(a.as_primitive_opt()?),
+            DataType::Int32 => Num::I32(a.as_primitive_opt()?),
+            DataType::Int64 => Num::I64(a.as_primitive_opt()?),
+            DataType::UInt32 => Num::U32(a.as_primitive_opt()?),
+            DataType::UInt64 => Num::U64(a.as_primitive_opt()?),
+            _ => return None,
+        })
+    }
+
+    fn get(self, row: usize) -> Option<f64> {
+        macro_rules! v {
+            ($a:expr) => {
+                $a.is_valid(row).then(|| $a.value(row) as f64)
+            };
+        }
+        match self {
+            Num::F32(a) => v!(a),
+            Num::F64(a) => v!(a),
+            Num::I32(a) => v!(a),
+            Num::I64(a) => v!(a),
+            Num::U32(a) => v!(a),
+            Num::U64(a) => v!(a),
+        }
+    }
+}
+
+/// Reads an optional numeric field: missing or null → 0; NaN, infinite or outside
+/// `min..=max` rejects the row.
+fn number(
+    c: Option<Num<'_>>,
+    row: usize,
+    name: &str,
+    min: f64,
+    max: f64,
+) -> std::result::Result<f64, String> {
+    match c.and_then(|c| c.get(row)) {
+        None => Ok(0.0),
+        Some(v) if v.is_finite() && (min..=max).contains(&v) => Ok(v),
+        Some(v) => Err(format!(
+            "column '{name}' has value {v} outside {min}..={max}"
+        )),
+    }
+}
+
 /// Typed views of one batch's columns, in [`worker_schema`] order.
 struct Cols<'a> {
     strings: [Option<&'a StringArray>; 9],
     skills: Option<&'a ListArray>,
     certs: Option<&'a ListArray>,
-    years: Option<&'a arrow_array::PrimitiveArray<UInt32Type>>,
-    rate: Option<&'a arrow_array::PrimitiveArray<Float64Type>>,
+    years: Option<Num<'a>>,
+    rate: Option<Num<'a>>,
     availability: Option<&'a ListArray>,
     status: Option<&'a StringArray>,
-    rating: Option<&'a arrow_array::PrimitiveArray<Float32Type>>,
+    rating: Option<Num<'a>>,
     summary: Option<&'a StringArray>,
 }
 
@@ -193,11 +273,11 @@ fn decode_batch(batch: &RecordBatch, columns: &[Option<usize>], first_row: u64) 
         strings: std::array::from_fn(|k| col(k).and_then(|c| c.as_string_opt::<i32>())),
         skills: col(9).and_then(|c| c.as_list_opt::<i32>()),
         certs: col(10).and_then(|c| c.as_list_opt::<i32>()),
-        years: col(11).and_then(|c| c.as_primitive_opt::<UInt32Type>()),
-        rate: col(12).and_then(|c| c.as_primitive_opt::<Float64Type>()),
+        years: col(11).and_then(|c| Num::of(c.as_ref())),
+        rate: col(12).and_then(|c| Num::of(c.as_ref())),
         availability: col(13).and_then(|c| c.as_list_opt::<i32>()),
         status: col(14).and_then(|c| c.as_string_opt::<i32>()),
-        rating: col(15).and_then(|c| c.as_primitive_opt::<Float32Type>()),
+        rating: col(15).and_then(|c| Num::of(c.as_ref())),
         summary: col(16).and_then(|c| c.as_string_opt::<i32>()),
     };
     (0..batch.num_rows())
@@ -247,6 +327,9 @@ fn decode_row(c: &Cols<'_>, row: usize) -> std::result::Result<Worker, String> {
             parse_weekday(d).ok_or_else(|| format!("column 'availability' has unknown day {d:?}"))
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
+    let years = number(c.years, row, "years_experience", 0.0, 100.0)? as u32;
+    let hourly_rate = number(c.rate, row, "hourly_rate", 0.0, 1.0e6)?;
+    let rating = number(c.rating, row, "rating", 0.0, 5.0)? as f32;
     let [worker_id, first_name, last_name, phone, email, city, state, zip, role] = s;
     Ok(Worker {
         worker_id,
@@ -260,20 +343,11 @@ fn decode_row(c: &Cols<'_>, row: usize) -> std::result::Result<Worker, String> {
         role,
         skills: string_list(c.skills, row),
         certifications: certifications(c.certs, row)?,
-        years_experience: c
-            .years
-            .filter(|a| a.is_valid(row))
-            .map_or(0, |a| a.value(row)),
-        hourly_rate: c
-            .rate
-            .filter(|a| a.is_valid(row))
-            .map_or(0.0, |a| a.value(row)),
+        years_experience: years,
+        hourly_rate,
         availability,
         status,
-        rating: c
-            .rating
-            .filter(|a| a.is_valid(row))
-            .map_or(0.0, |a| a.value(row)),
+        rating,
         summary: opt_str(c.summary, row).unwrap_or_default().to_string(),
     })
 }

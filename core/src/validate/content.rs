@@ -202,7 +202,7 @@ pub(crate) fn links(text: &str, allow: &[String], out: &mut Vec<Finding>) {
     for m in LINK.find_iter(text) {
         let raw = m.as_str();
         let is_scheme =
-            raw.contains("://") || raw.len() >= 4 && raw[..4].eq_ignore_ascii_case("www.");
+            raw.contains("://") || raw.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("www."));
         if !is_scheme {
             // A bare domain inside an email address or a longer token is not a link.
             let before = m.start().checked_sub(1).map(|i| bytes[i]);
@@ -242,14 +242,31 @@ fn next_word(text: &str, from: usize) -> &str {
     &rest[..end]
 }
 
-pub(crate) fn discriminatory(text: &str, out: &mut Vec<Finding>) {
+/// True when the text before `at` ends a sentence (or is empty), so a capital letter
+/// at `at` says nothing about a proper noun.
+fn sentence_start(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end();
+    before.is_empty() || before.ends_with(['.', '!', '?', ':', ';', '"', '(', '-', '•', '*'])
+}
+
+/// `names`: lowercase name parts of the recipient; a surname like "Young" is not
+/// wording about age.
+pub(crate) fn discriminatory(text: &str, names: &[String], out: &mut Vec<Finding>) {
     for m in DISCRIMINATORY.find_iter(text) {
         let s = m.as_str();
+        let one_word = !s.contains(char::is_whitespace);
+        if one_word {
+            let lower = s.to_lowercase();
+            let capitalised = s.starts_with(char::is_uppercase);
+            if capitalised && (names.contains(&lower) || !sentence_start(text, m.start())) {
+                continue;
+            }
+        }
         let class = DISCRIMINATION_CLASSES
             .iter()
             .find(|(_, r)| r.is_match(s))
             .map_or("a protected class", |(c, _)| c);
-        if class == "age" && s.len() >= 5 && s[..5].eq_ignore_ascii_case("under") {
+        if class == "age" && s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("under")) {
             let unit = next_word(text, m.end()).to_ascii_lowercase();
             if QUANTITY_UNITS.contains(&unit.as_str()) {
                 continue;

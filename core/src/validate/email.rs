@@ -197,7 +197,14 @@ impl EmailValidator {
             content::links(text, &inner.allow, &mut out);
         }
         if r.enabled(RuleCode::DiscriminatoryLanguage) {
-            content::discriminatory(text, &mut out);
+            let names: Vec<String> = draft
+                .recipient
+                .iter()
+                .flat_map(|w| [w.first_name.as_str(), w.last_name.as_str()])
+                .flat_map(|n| n.split([' ', '-']))
+                .map(str::to_lowercase)
+                .collect();
+            content::discriminatory(text, &names, &mut out);
         }
         if r.enabled(RuleCode::PayBelowMinimum) {
             self.pay_findings(text, state, &mut out);

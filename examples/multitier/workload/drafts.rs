@@ -2,9 +2,11 @@
 //! is that realistic outreach, phone number included, passes the validators with the
 //! default configuration, and a template mistake would show up as a failed scenario.
 
-use chrono::{Duration as Days, NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime};
 use lakehouse::validate::{Draft, DraftKind, JobOrder, ValidatorConfig};
 use lakehouse::Worker;
+
+use super::Spec;
 
 /// The agency the drafts come from: the validators' configured agency.
 pub struct Agency {
@@ -95,26 +97,24 @@ pub fn reference_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 7).unwrap_or_default()
 }
 
-/// A job order for `headcount` workers of `role` in `city`, `state`.
+/// A day shift (08:00–16:00 on the reference day) for `headcount` workers of the
+/// spec's role in its city.
 pub fn job_order(
     order_no: u64,
     client: &str,
-    role: &str,
-    city: &str,
-    state: &str,
+    spec: &Spec,
     headcount: u32,
     pay_rate: f64,
-    day_offset: i64,
 ) -> JobOrder {
-    let day = reference_day() + Days::days(day_offset);
+    let day = reference_day();
     let start = day.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
     let end = day.and_time(NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default());
     JobOrder {
         order_id: format!("ord-{order_no}"),
         client: client.to_string(),
-        city: city.to_string(),
-        state: state.to_string(),
-        role: role.to_string(),
+        city: spec.city.clone(),
+        state: spec.state.clone(),
+        role: spec.role.clone(),
         headcount,
         shift_start: start,
         shift_end: end,

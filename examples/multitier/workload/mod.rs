@@ -118,7 +118,11 @@ pub fn setup(config: &Config, log: &dyn Fn(&str)) -> Result<(Env, SetupReport), 
     let path = corpus_path(config);
     rep.corpus_path = path.display().to_string();
     if !path.exists() {
-        log(&format!("generating {} workers into {}", config.workers, path.display()));
+        log(&format!(
+            "generating {} workers into {}",
+            config.workers,
+            path.display()
+        ));
         let t = Instant::now();
         let workers = corpus::generate_workers(config.workers, CORPUS_SEED);
         corpus::write_workers_parquet(&path, &workers)?;
@@ -133,7 +137,10 @@ pub fn setup(config: &Config, log: &dyn Fn(&str)) -> Result<(Env, SetupReport), 
         .map(|w| (w.worker_id.clone(), w.clone()))
         .collect();
     let validator_config = ValidatorConfig::default();
-    let fill = FillValidator::new(validator_config.clone(), Roster::new(roster_workers.clone()))?;
+    let fill = FillValidator::new(
+        validator_config.clone(),
+        Roster::new(roster_workers.clone()),
+    )?;
     let email = EmailValidator::new(validator_config.clone())?;
     rep.roster_s = secs(t);
 
@@ -168,7 +175,11 @@ pub fn setup(config: &Config, log: &dyn Fn(&str)) -> Result<(Env, SetupReport), 
         Some(idx) => {
             rep.index_opened = true;
             rep.open_s = secs(t);
-            log(&format!("opened index {name} ({} workers) in {:.2}s", idx.len(), rep.open_s));
+            log(&format!(
+                "opened index {name} ({} workers) in {:.2}s",
+                idx.len(),
+                rep.open_s
+            ));
             idx
         }
         None => {
@@ -312,7 +323,10 @@ pub fn run(config: &Config, env: &Env, setup: &SetupReport) -> Report {
             .collect();
         let out = handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| SCENARIOS.iter().map(|_| Tally::new()).collect()))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| SCENARIOS.iter().map(|_| Tally::new()).collect())
+            })
             .collect();
         done.store(true, Ordering::Relaxed);
         out

@@ -32,7 +32,9 @@ impl Tally {
 
     pub fn record(&mut self, elapsed: Duration, outcome: Result<(), String>) {
         self.runs += 1;
-        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX).max(1);
+        let micros = u64::try_from(elapsed.as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
         self.hist.saturating_record(micros);
         if let Err(message) = outcome {
             self.failures += 1;
@@ -57,14 +59,6 @@ impl Tally {
                 self.messages.push(m.clone());
             }
         }
-    }
-
-    pub fn runs(&self) -> u64 {
-        self.runs
-    }
-
-    pub fn failures(&self) -> u64 {
-        self.failures
     }
 
     fn summary(&self) -> ScenarioSummary {

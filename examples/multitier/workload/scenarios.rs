@@ -25,12 +25,36 @@ pub struct Scenario {
 
 /// The mix, with the seed's weights (percent).
 pub const SCENARIOS: [Scenario; 6] = [
-    Scenario { name: "cold_search_email", weight: 35, run: cold_search_email },
-    Scenario { name: "surge_fill_validate", weight: 15, run: surge_fill_validate },
-    Scenario { name: "profile_swap", weight: 15, run: profile_swap },
-    Scenario { name: "repeat_cache", weight: 15, run: repeat_cache },
-    Scenario { name: "sms_validate", weight: 10, run: sms_validate },
-    Scenario { name: "playbook_record_replay", weight: 10, run: playbook_record_replay },
+    Scenario {
+        name: "cold_search_email",
+        weight: 35,
+        run: cold_search_email,
+    },
+    Scenario {
+        name: "surge_fill_validate",
+        weight: 15,
+        run: surge_fill_validate,
+    },
+    Scenario {
+        name: "profile_swap",
+        weight: 15,
+        run: profile_swap,
+    },
+    Scenario {
+        name: "repeat_cache",
+        weight: 15,
+        run: repeat_cache,
+    },
+    Scenario {
+        name: "sms_validate",
+        weight: 10,
+        run: sms_validate,
+    },
+    Scenario {
+        name: "playbook_record_replay",
+        weight: 10,
+        run: playbook_record_replay,
+    },
 ];
 
 fn spec<'a>(env: &'a Env, rng: &mut ChaCha8Rng) -> &'a Spec {
@@ -101,12 +125,18 @@ fn cold_search_email(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
 fn surge_fill_validate(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
     let s = spec(env, rng);
     let order = env.next_order();
-    let query = format!("surge: 2 {} needed in {}, {} (order {order})", s.role, s.city, s.state);
+    let query = format!(
+        "surge: 2 {} needed in {}, {} (order {order})",
+        s.role, s.city, s.state
+    );
     let mut req = SearchRequest::new(query.clone(), K);
     req.filter = Some(local_filter(s));
     let res = search(env, req)?;
     if res.hits.len() < 2 {
-        return Err(format!("'{query}' found {} workers, need 2", res.hits.len()));
+        return Err(format!(
+            "'{query}' found {} workers, need 2",
+            res.hits.len()
+        ));
     }
     let chosen = ids(&res.hits[..2]);
     let pay = res.hits[..2]
@@ -114,7 +144,7 @@ fn surge_fill_validate(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
         .filter_map(|h| env.roster.get(&h.id))
         .map(pay_for)
         .fold(20.0, f64::max);
-    let job = drafts::job_order(order, "acme-logistics", &s.role, &s.city, &s.state, 2, pay, 0);
+    let job = drafts::job_order(order, "acme-logistics", s, 2, pay);
     let proposal = Proposal {
         order_id: job.order_id.clone(),
         worker_ids: chosen.clone(),
@@ -125,7 +155,9 @@ fn surge_fill_validate(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
         .record(&query, &chosen, Outcome::Success)
         .map_err(|e| format!("record failed: {e} [{}]", e.code()))?;
     if !env.playbooks.contains(&playbook) {
-        return Err(format!("playbook '{playbook}' was acknowledged but is not stored"));
+        return Err(format!(
+            "playbook '{playbook}' was acknowledged but is not stored"
+        ));
     }
     Ok(())
 }
@@ -141,7 +173,10 @@ fn profile_swap(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
     req.exclude_ids = first_ids.clone();
     let second = search(env, req)?;
     if let Some(dup) = second.hits.iter().find(|h| first_ids.contains(&h.id)) {
-        return Err(format!("swap for '{query}' returned excluded worker '{}'", dup.id));
+        return Err(format!(
+            "swap for '{query}' returned excluded worker '{}'",
+            dup.id
+        ));
     }
     let available = env.roster.values().filter(|w| &w.role == role).count();
     let expected = K.min(available.saturating_sub(first_ids.len()));
@@ -173,7 +208,9 @@ fn repeat_cache(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
         }
     }
     if cached < 4 {
-        return Err(format!("'{query}' hit the cache {cached} times in 5, expected ≥ 4"));
+        return Err(format!(
+            "'{query}' hit the cache {cached} times in 5, expected ≥ 4"
+        ));
     }
     Ok(())
 }
@@ -182,7 +219,12 @@ fn repeat_cache(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
 fn sms_validate(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
     let s = spec(env, rng);
     let mut req = SearchRequest::new(
-        format!("{} in {} for a text alert {}", s.role, s.city, env.next_order()),
+        format!(
+            "{} in {} for a text alert {}",
+            s.role,
+            s.city,
+            env.next_order()
+        ),
         K,
     );
     req.filter = Some(local_filter(s));
@@ -192,7 +234,10 @@ fn sms_validate(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
     let draft = drafts::sms(&env.agency, w, pay_for(w));
     let phone_line = format!("Call {}", env.agency.phone);
     if draft.body.chars().count() > 160 || !draft.body.contains(&phone_line) {
-        return Err(format!("SMS template broke its own contract: {:?}", draft.body));
+        return Err(format!(
+            "SMS template broke its own contract: {:?}",
+            draft.body
+        ));
     }
     expect_ok("sms", &env.email.validate(&draft))
 }

@@ -195,3 +195,17 @@ pub fn load_evidence_jsonl(path: impl AsRef<Path>, orders: Vec<JobOrder>) -> Res
     }
     Ok(cases_from_evidence(&records, orders))
 }
+
+/// Reads the committed evidence index under `out_dir` (the materializer's output
+/// directory, holding `evidence/day=…/part-….parquet`) and turns its generation
+/// records into cases.
+pub fn load_evidence_index(
+    out_dir: impl AsRef<Path>,
+    orders: Vec<JobOrder>,
+) -> Result<EvidenceCases> {
+    let records = crate::materialize::read_evidence(out_dir)?
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(cases_from_evidence(&records, orders))
+}

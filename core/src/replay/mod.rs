@@ -6,7 +6,7 @@
 //! `replay_run.v1` record per case appended to `<kb>/replay_runs.jsonl`).
 //!
 //! Cases come from a JSONL cases file ([`load_cases_jsonl`]) or from evidence records
-//! ([`cases_from_evidence`], [`load_evidence_jsonl`]).
+//! ([`load_evidence_index`], [`cases_from_evidence`], [`load_evidence_jsonl`]).
 
 mod bundle;
 mod case;
@@ -27,8 +27,8 @@ pub use chat::{
     ChatMessage, ChatModel, ChatParams, ChatRole, Completion, OpenAiChat, OpenAiChatConfig,
 };
 pub use evidence::{
-    case_from_evidence_json, cases_from_evidence, load_evidence_jsonl, EvidenceCases,
-    SkippedEvidence,
+    case_from_evidence_json, cases_from_evidence, load_evidence_index, load_evidence_jsonl,
+    EvidenceCases, SkippedEvidence,
 };
 pub use parse::{
     extract_json_object, parse_email, parse_proposal, parse_sms, strip_code_fence, EmailParts,

@@ -106,6 +106,33 @@ pub struct ReplayOutcome {
 /// Re-runs cases through retrieve → bundle → chat → validate → log.
 ///
 /// Cheap to clone (shared state behind an `Arc`); safe to run from several threads.
+///
+/// ```
+/// use std::sync::Arc;
+/// use lakehouse::replay::*;
+/// use lakehouse::validate::ValidatorConfig;
+///
+/// // Any ChatModel works; this one always writes the same compliant SMS.
+/// struct Canned;
+/// impl ChatModel for Canned {
+///     fn complete(&self, _m: &[ChatMessage], _p: &ChatParams) -> lakehouse::Result<Completion> {
+///         Ok(Completion {
+///             content: "Lakeside Staffing: shift Tue 7am. Reply STOP to opt out".into(),
+///             model: "canned".into(), prompt_tokens: 50, completion_tokens: 12,
+///         })
+///     }
+/// }
+/// let kb = std::env::temp_dir().join(format!("lakehouse-replay-doc-{}", std::process::id()));
+/// let runner = ReplayRunner::new(&kb, Arc::new(Canned), None, vec![],
+///     ValidatorConfig::default(), ReplayOptions::default())?;
+/// let cases = parse_cases_jsonl(
+///     r#"{"case_id":"c-1","kind":"sms","query":"forklift Dayton","original_label":"pass"}"#)?;
+/// let outcome = runner.run(cases)?;
+/// assert_eq!((outcome.report.passed, outcome.report.regressions), (1, 0));
+/// assert!(runner.log_path()?.exists()); // one replay_run.v1 line per case
+/// # std::fs::remove_dir_all(&kb).ok();
+/// # Ok::<(), lakehouse::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ReplayRunner {
     inner: Arc<Inner>,

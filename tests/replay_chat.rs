@@ -70,6 +70,14 @@ fn rate_limit_then_success() {
 }
 
 #[test]
+fn a_long_retry_after_fails_at_once() {
+    let server = ChatServer::start();
+    let e = ask(&client(&server, 5_000), "busy_hour", "h").unwrap_err();
+    assert!(e.to_string().contains("retry after 3600 s"), "{e}");
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
 fn slow_answers_time_out() {
     let server = ChatServer::start();
     let e = ask(&client(&server, 200), "slow", "d").unwrap_err();

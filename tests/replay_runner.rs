@@ -398,6 +398,20 @@ fn limit_budget_and_overrunning_models() {
         .all(|r| r.error_code.as_deref() == Some("TIMEOUT")));
     assert_eq!(log_lines(kb.path()).len(), 3);
 
+    struct Panicky;
+    impl ChatModel for Panicky {
+        fn complete(&self, _m: &[ChatMessage], _p: &ChatParams) -> lakehouse::Result<Completion> {
+            panic!("model bug")
+        }
+    }
+    let kb = tempfile::tempdir().unwrap();
+    let out = runner(kb.path(), Arc::new(Panicky), ReplayOptions::default())
+        .run(cases(&lines))
+        .unwrap();
+    assert_eq!(out.report.errors_by_code["CALLBACK"], 5);
+    assert!(out.runs[0].error.as_deref().unwrap().contains("model bug"));
+    assert_eq!(log_lines(kb.path()).len(), 5);
+
     let kb = tempfile::tempdir().unwrap();
     let out = runner(kb.path(), Arc::new(Broken), ReplayOptions::default())
         .run(cases(&lines))

@@ -296,7 +296,10 @@ impl ReplayRunner {
                     }
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if let Some(p) = progress {
-                        if !p(n, total) {
+                        // A panicking callback stops the run like one returning false.
+                        let go_on =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p(n, total)));
+                        if !go_on.unwrap_or(false) {
                             cancelled.store(true, Ordering::Relaxed);
                         }
                     }
@@ -453,7 +456,19 @@ fn timed<T>(
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T, (Stage, Error)> {
     let start = Instant::now();
-    let out = f();
+    // Stages run user code (chat models, searches, Python or JS callbacks); a panic
+    // there fails this case, not the run.
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".into());
+        Err(Error::Callback(format!(
+            "{} stage panicked: {what}",
+            stage.as_str()
+        )))
+    });
     let elapsed = start.elapsed();
     run.stage_us.set(stage, elapsed.as_micros() as u64);
     let value = out.map_err(|e| (stage, e))?;

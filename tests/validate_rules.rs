@@ -229,6 +229,7 @@ fn email_cases() -> Vec<(RuleCode, Draft, bool)> {
         "DOB: 01/02/1990",
         "date of birth 1990-01-02",
         "born on March 3, 1985",
+        "dob 1/2/90",
     ] {
         add(PiiDob, email_with(s), true);
     }

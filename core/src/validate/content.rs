@@ -7,6 +7,7 @@ use regex::Regex;
 
 use super::config::normalize_host;
 use super::pii::{re, Finding};
+use super::text::Text;
 use super::{RuleCode, Span};
 use crate::Worker;
 
@@ -58,11 +59,12 @@ const GENERIC_ADDRESSEES: &[&str] = &[
     "worker",
 ];
 
+/// Runs on the lowercased text.
 static LINK: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
-        r"(?i)(?:https?://|www\.)[^\s<>]+",
-        r"|\b(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+",
-        r"(?:com|net|org|io|co|us|ly|me|info|biz|app|dev|xyz|gov|edu|gl|link|site|online|ai|to|gg)\b",
+        r"(?:https?://|www\.)[^\s<>]+",
+        r"|(?-u:\b)(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+",
+        r"(?:com|net|org|io|co|us|ly|me|info|biz|app|dev|xyz|gov|edu|gl|link|site|online|ai|to|gg)(?-u:\b)",
         r"(?:/[^\s<>]*)?",
     ))
 });
@@ -100,13 +102,13 @@ const DISCRIMINATION: &[(&str, &str)] = &[
 
 static DISCRIMINATORY: LazyLock<Regex> = LazyLock::new(|| {
     let all: Vec<&str> = DISCRIMINATION.iter().map(|(_, p)| *p).collect();
-    re(&format!(r"(?i)\b(?:{})\b", all.join("|")))
+    re(&format!(r"(?-u:\b)(?:{})(?-u:\b)", all.join("|")))
 });
 
 static DISCRIMINATION_CLASSES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
     DISCRIMINATION
         .iter()
-        .map(|(class, p)| (*class, re(&format!(r"(?i)^(?:{p})$"))))
+        .map(|(class, p)| (*class, re(&format!(r"^(?:{p})$"))))
         .collect()
 });
 
@@ -117,22 +119,33 @@ const QUANTITY_UNITS: &[&str] = &[
     "degrees", "seconds", "days", "people", "workers", "units", "boxes",
 ];
 
-static PAY: LazyLock<Regex> = LazyLock::new(|| {
+/// "per hour" suffixes of a stated pay (lowercased text).
+macro_rules! per_hour {
+    () => {
+        r"\s*(?:/\s*(?:hr|hour|h)(?-u:\b)|per\s+(?:hr|hour)(?-u:\b)|an?\s+(?:hr|hour)(?-u:\b)|hourly(?-u:\b)|p/?h(?-u:\b))"
+    };
+}
+static PAY_DOLLAR_SIGN: LazyLock<Regex> =
+    LazyLock::new(|| re(concat!(r"\$\s?([0-9]{1,4}(?:\.[0-9]{1,2})?)", per_hour!())));
+static PAY_DOLLAR_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
-        r"(?i)(?:\$\s?([0-9]{1,4}(?:\.[0-9]{1,2})?)|\b([0-9]{1,4}(?:\.[0-9]{1,2})?)\s*(?:dollars|usd))",
-        r"\s*(?:/\s*(?:hr|hour|h)\b|per\s+(?:hr|hour)\b|an?\s+(?:hr|hour)\b|hourly\b|p/?h\b)",
+        r"(?-u:\b)([0-9]{1,4}(?:\.[0-9]{1,2})?)\s*(?:dollars|usd)",
+        per_hour!()
     ))
 });
 
 static PROFANITY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:fuck(?:s|ed|er|ers|ing)?|motherfuck(?:er|ers|ing)?|shit(?:s|ty|ting)?|bullshit|bitch(?:es|y)?|bastards?|assholes?|damn(?:ed|it)?|goddamn|crap(?:py)?|piss(?:ed)?|wtf)\b",
+        r"(?-u:\b)(?:fuck(?:s|ed|er|ers|ing)?|motherfuck(?:er|ers|ing)?|shit(?:s|ty|ting)?|bullshit|bitch(?:es|y)?|bastards?|assholes?|damn(?:ed|it)?|goddamn|crap(?:py)?|piss(?:ed)?|wtf)(?-u:\b)",
     )
 });
 
-static STOP: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bstop\b"));
+static STOP: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u:\b)stop(?-u:\b)"));
 static UNSUBSCRIBE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(?:unsubscribe|opt[- ]?out|reply\s+stop)\b"));
+    LazyLock::new(|| re(r"(?-u:\b)(?:unsubscribe|opt[- ]?out|reply\s+stop)(?-u:\b)"));
+
+/// Only the opening of a message holds its greeting.
+const GREETING_WINDOW: usize = 256;
 
 pub(crate) fn placeholders(text: &str, out: &mut Vec<Finding>) {
     if !text.contains(['{', '[', '<', '%']) {
@@ -155,7 +168,11 @@ pub(crate) fn placeholders(text: &str, out: &mut Vec<Finding>) {
 
 /// The name in the first greeting line when it is not the recipient's.
 pub(crate) fn recipient_mismatch(text: &str, recipient: &Worker) -> Option<Finding> {
-    let caps = GREETING.captures(text)?;
+    let mut end = text.len().min(GREETING_WINDOW);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let caps = GREETING.captures(&text[..end])?;
     let name = caps.get(2)?;
     let said = name
         .as_str()
@@ -194,12 +211,16 @@ fn host_allowed(host: &str, allow: &[String]) -> bool {
 }
 
 /// `allow` holds normalised hosts (see `normalize_host`).
-pub(crate) fn links(text: &str, allow: &[String], out: &mut Vec<Finding>) {
-    if !text.contains('.') {
+pub(crate) fn links(text: &Text<'_>, allow: &[String], out: &mut Vec<Finding>) {
+    let lower = text.lower.as_str();
+    let bytes = lower.as_bytes();
+    let dotted = bytes
+        .windows(2)
+        .any(|w| w[0] == b'.' && w[1].is_ascii_alphanumeric());
+    if !dotted && !lower.contains("://") {
         return;
     }
-    let bytes = text.as_bytes();
-    for m in LINK.find_iter(text) {
+    for m in LINK.find_iter(lower) {
         let raw = m.as_str();
         let is_scheme =
             raw.contains("://") || raw.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("www."));
@@ -251,24 +272,29 @@ fn sentence_start(text: &str, at: usize) -> bool {
 
 /// `names`: lowercase name parts of the recipient; a surname like "Young" is not
 /// wording about age.
-pub(crate) fn discriminatory(text: &str, names: &[String], out: &mut Vec<Finding>) {
-    for m in DISCRIMINATORY.find_iter(text) {
-        let s = m.as_str();
+pub(crate) fn discriminatory(text: &Text<'_>, names: &[String], out: &mut Vec<Finding>) {
+    for m in DISCRIMINATORY.find_iter(&text.lower) {
+        if !text.word_bounded(m.start(), m.end()) {
+            continue;
+        }
+        let lower = m.as_str();
+        let s = &text.raw[m.start()..m.end()];
         let one_word = !s.contains(char::is_whitespace);
         if one_word {
-            let lower = s.to_lowercase();
             let capitalised = s.starts_with(char::is_uppercase);
-            if capitalised && (names.contains(&lower) || !sentence_start(text, m.start())) {
+            if capitalised
+                && (names.iter().any(|n| n == lower) || !sentence_start(text.raw, m.start()))
+            {
                 continue;
             }
         }
         let class = DISCRIMINATION_CLASSES
             .iter()
-            .find(|(_, r)| r.is_match(s))
+            .find(|(_, r)| r.is_match(lower))
             .map_or("a protected class", |(c, _)| c);
-        if class == "age" && s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("under")) {
-            let unit = next_word(text, m.end()).to_ascii_lowercase();
-            if QUANTITY_UNITS.contains(&unit.as_str()) {
+        if class == "age" && lower.starts_with("under") {
+            let unit = next_word(&text.lower, m.end());
+            if QUANTITY_UNITS.contains(&unit) {
                 continue;
             }
         }
@@ -281,56 +307,52 @@ pub(crate) fn discriminatory(text: &str, names: &[String], out: &mut Vec<Finding
 }
 
 /// Hourly pay amounts stated in the text, with their spans.
-pub(crate) fn stated_pay(text: &str) -> Vec<(Span, f64)> {
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return Vec::new();
+pub(crate) fn stated_pay(text: &Text<'_>) -> Vec<(Span, f64)> {
+    let lower = text.lower.as_str();
+    let mut out = Vec::new();
+    let mut collect = |r: &Regex| {
+        for c in r.captures_iter(lower) {
+            let (Some(whole), Some(amount)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            if let Ok(a) = amount.as_str().parse::<f64>() {
+                out.push((Span::new(whole.start(), whole.end()), a));
+            }
+        }
+    };
+    if lower.contains('$') {
+        collect(&PAY_DOLLAR_SIGN);
     }
-    PAY.captures_iter(text)
-        .filter_map(|c| {
-            let whole = c.get(0)?;
-            let amount = c
-                .get(1)
-                .or_else(|| c.get(2))?
-                .as_str()
-                .parse::<f64>()
-                .ok()?;
-            Some((Span::new(whole.start(), whole.end()), amount))
-        })
-        .collect()
+    if lower.contains("dollar") || lower.contains("usd") {
+        collect(&PAY_DOLLAR_WORD);
+    }
+    out
 }
 
-pub(crate) fn profanity(text: &str, out: &mut Vec<Finding>) {
-    for m in PROFANITY.find_iter(text) {
+pub(crate) fn profanity(text: &Text<'_>, out: &mut Vec<Finding>) {
+    for m in PROFANITY.find_iter(&text.lower) {
+        if !text.word_bounded(m.start(), m.end()) {
+            continue;
+        }
         out.push(Finding {
             code: RuleCode::Profanity,
             span: Span::new(m.start(), m.end()),
-            message: format!("profanity '{}'", m.as_str()),
+            message: format!("profanity '{}'", &text.raw[m.start()..m.end()]),
         });
     }
 }
 
-pub(crate) fn has_stop(text: &str) -> bool {
-    STOP.is_match(text)
+fn has_word(re: &Regex, text: &Text<'_>) -> bool {
+    re.find_iter(&text.lower)
+        .any(|m| text.word_bounded(m.start(), m.end()))
 }
 
-pub(crate) fn has_unsubscribe(text: &str) -> bool {
-    UNSUBSCRIBE.is_match(text)
+pub(crate) fn has_stop(text: &Text<'_>) -> bool {
+    has_word(&STOP, text)
 }
 
-/// Lowercase alphanumeric words joined by single spaces, so an address matches across
-/// commas, line breaks and case.
-pub(crate) fn normalize_words(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(w.chars().flat_map(char::to_lowercase));
-    }
-    out
+pub(crate) fn has_unsubscribe(text: &Text<'_>) -> bool {
+    has_word(&UNSUBSCRIBE, text)
 }
 
 #[cfg(test)]
@@ -344,7 +366,10 @@ mod tests {
         LazyLock::force(&LINK);
         LazyLock::force(&DISCRIMINATORY);
         assert_eq!(DISCRIMINATION_CLASSES.len(), DISCRIMINATION.len());
-        LazyLock::force(&PAY);
+        LazyLock::force(&PAY_DOLLAR_SIGN);
+        LazyLock::force(&PAY_DOLLAR_WORD);
+        LazyLock::force(&STOP);
+        LazyLock::force(&UNSUBSCRIBE);
         LazyLock::force(&PROFANITY);
     }
 
@@ -355,13 +380,5 @@ mod tests {
         assert!(host_allowed("jobs.lakesidestaffing.com", &allow));
         assert!(!host_allowed("evil-lakesidestaffing.com", &allow));
         assert!(!host_allowed("lakesidestaffing.com.evil.io", &allow));
-    }
-
-    #[test]
-    fn words_normalise() {
-        assert_eq!(
-            normalize_words("200 Harbor St.,\nLakeside"),
-            "200 harbor st lakeside"
-        );
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::config::{normalize_host, ResolvedRules};
 use super::pii::{self, Finding, KnownContacts, PiiSwitches, Window};
 use super::sms::{first_non_gsm, overflow_offset, sms_segments, SmsEncoding};
+use super::text::{words_of, Text};
 use super::{content, JobOrder, RuleCode, Sink, Span, ValidatorConfig, Verdict};
 use crate::{Result, Worker};
 
@@ -70,7 +71,7 @@ struct Inner {
     config: ValidatorConfig,
     rules: ResolvedRules,
     agency_name_lower: String,
-    agency_address_words: String,
+    agency_address_words: Vec<String>,
     allow: Vec<String>,
     agency: KnownContacts,
 }
@@ -92,8 +93,8 @@ impl EmailValidator {
         };
         let inner = Inner {
             rules: config.resolve_rules(),
-            agency_name_lower: config.agency_name.trim().to_lowercase(),
-            agency_address_words: content::normalize_words(&config.agency_address),
+            agency_name_lower: config.agency_name.trim().to_ascii_lowercase(),
+            agency_address_words: words_of(&config.agency_address),
             allow: config
                 .link_allow_list
                 .iter()
@@ -129,6 +130,7 @@ impl EmailValidator {
         let inner = &*self.inner;
         let mut sink = Sink::new(&inner.rules);
         let body = draft.body.as_str();
+        let text = Text::new(body);
         if body.trim().is_empty() {
             let what = match draft.kind {
                 DraftKind::Email => "email",
@@ -144,7 +146,7 @@ impl EmailValidator {
         if draft.kind == DraftKind::Email {
             self.subject_rules(draft, state, &mut sink);
         }
-        for f in self.text_findings(body, draft, state) {
+        for f in self.text_findings(&text, draft, state) {
             sink.push(f.code, f.message, Some(f.span), None);
         }
         if let (Some(w), true) = (&draft.recipient, sink.on(RuleCode::RecipientNameMismatch)) {
@@ -153,15 +155,15 @@ impl EmailValidator {
             }
         }
         match draft.kind {
-            DraftKind::Sms => self.sms_rules(body, &mut sink),
-            DraftKind::Email => self.email_body_rules(body, &mut sink),
+            DraftKind::Sms => self.sms_rules(&text, &mut sink),
+            DraftKind::Email => self.email_body_rules(&text, &mut sink),
         }
         sink.finish()
     }
 
     /// PII, placeholders, links, wording, pay and profanity: the checks that apply to
     /// any text of a draft.
-    fn text_findings(&self, text: &str, draft: &Draft, state: Option<&str>) -> Vec<Finding> {
+    fn text_findings(&self, text: &Text<'_>, draft: &Draft, state: Option<&str>) -> Vec<Finding> {
         let inner = &*self.inner;
         let r = &inner.rules;
         let on = PiiSwitches {
@@ -191,7 +193,7 @@ impl EmailValidator {
         }
         let mut out = pii::scan(text, on, window, &known);
         if r.enabled(RuleCode::PlaceholderUnresolved) {
-            content::placeholders(text, &mut out);
+            content::placeholders(text.raw, &mut out);
         }
         if r.enabled(RuleCode::LinkNotAllowed) {
             content::links(text, &inner.allow, &mut out);
@@ -215,7 +217,7 @@ impl EmailValidator {
         out
     }
 
-    fn pay_findings(&self, text: &str, state: Option<&str>, out: &mut Vec<Finding>) {
+    fn pay_findings(&self, text: &Text<'_>, state: Option<&str>, out: &mut Vec<Finding>) {
         let cfg = &self.inner.config;
         let (floor, place) = match state.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => (cfg.minimum_wage(s), s.to_ascii_uppercase()),
@@ -258,12 +260,13 @@ impl EmailValidator {
         }
         // The subject leaks as much as the body; spans point into the body only, so
         // subject findings carry none.
-        for f in self.text_findings(subject, draft, state) {
+        for f in self.text_findings(&Text::new(subject), draft, state) {
             sink.push(f.code, format!("in the subject: {}", f.message), None, None);
         }
     }
 
-    fn sms_rules(&self, body: &str, sink: &mut Sink<'_>) {
+    fn sms_rules(&self, text: &Text<'_>, sink: &mut Sink<'_>) {
+        let body = text.raw;
         let cfg = &self.inner.config;
         let info = sms_segments(body);
         let max = cfg.max_sms_segments as usize;
@@ -300,7 +303,7 @@ impl EmailValidator {
                 None,
             );
         }
-        if !content::has_stop(body) {
+        if !content::has_stop(text) {
             sink.push(
                 RuleCode::SmsOptOutMissing,
                 "SMS has no opt-out instruction (e.g. \"Reply STOP to opt out\")".into(),
@@ -311,7 +314,7 @@ impl EmailValidator {
         let name = &self.inner.agency_name_lower;
         if !name.is_empty()
             && sink.on(RuleCode::SmsSenderMissing)
-            && !body.to_lowercase().contains(name.as_str())
+            && !text.lower.contains(name.as_str())
         {
             sink.push(
                 RuleCode::SmsSenderMissing,
@@ -322,8 +325,8 @@ impl EmailValidator {
         }
     }
 
-    fn email_body_rules(&self, body: &str, sink: &mut Sink<'_>) {
-        if !content::has_unsubscribe(body) {
+    fn email_body_rules(&self, text: &Text<'_>, sink: &mut Sink<'_>) {
+        if !content::has_unsubscribe(text) {
             sink.push(
                 RuleCode::EmailUnsubscribeMissing,
                 "email has no unsubscribe / opt-out line".into(),
@@ -334,7 +337,7 @@ impl EmailValidator {
         let address = &self.inner.agency_address_words;
         if !address.is_empty()
             && sink.on(RuleCode::EmailAddressMissing)
-            && !content::normalize_words(body).contains(address.as_str())
+            && !text.contains_words(address)
         {
             sink.push(
                 RuleCode::EmailAddressMissing,

@@ -83,6 +83,7 @@ mod email;
 mod fill;
 mod pii;
 mod sms;
+mod text;
 mod wage;
 
 use serde::{Deserialize, Serialize};

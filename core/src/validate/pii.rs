@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::text::Text;
 use super::{RuleCode, Span};
 
 /// One detector hit, before the rule configuration decides whether it is reported.
@@ -31,18 +32,53 @@ static PHONE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:\+?1[-. ]?)?(?:\([0-9]{3}\) ?|[0-9]{3}[-. ]?)[0-9]{3}[-. ]?[0-9]{4}"));
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"));
+// The patterns below run on the ASCII-lowercased text (see `text::Text`).
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{4}|[0-9]{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+[0-9]{4})\b",
+        r"(?-u:\b)(?:[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{4}|[0-9]{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+[0-9]{4})(?-u:\b)",
     )
 });
-static SSN_CONTEXT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(?:ssn|social(?:\s+security)?)\b"));
-static BANK_CONTEXT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(?:routing|aba|accounts?|deposits?|bank(?:ing)?)\b"));
-static ACCOUNT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(?:accounts?|acct)\b"));
-static DOB_CONTEXT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(?:dob|date\s+of\s+birth|born|birth\s?date)\b"));
+/// Every context word in one pass; [`ContextWords::classify`] sorts the hits.
+static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?-u:\b)(?:ssn|social(?:\s+security)?|routing|aba|accounts?|acct|deposits?|bank(?:ing)?|dob|date\s+of\s+birth|born|birth\s?date)(?-u:\b)",
+    )
+});
+
+/// Context-word spans by what they announce.
+#[derive(Default)]
+struct ContextWords {
+    ssn: Vec<Span>,
+    bank: Vec<Span>,
+    account: Vec<Span>,
+    dob: Vec<Span>,
+}
+
+impl ContextWords {
+    fn classify(text: &Text<'_>) -> Self {
+        let mut c = ContextWords::default();
+        for m in CONTEXT.find_iter(&text.lower) {
+            if !text.word_bounded(m.start(), m.end()) {
+                continue;
+            }
+            let span = Span::new(m.start(), m.end());
+            let w = m.as_str();
+            if w == "ssn" || w.starts_with("social") {
+                c.ssn.push(span);
+            } else if w.starts_with("account") {
+                c.bank.push(span);
+                c.account.push(span);
+            } else if w == "acct" {
+                c.account.push(span);
+            } else if w == "dob" || w.starts_with("date") || w.starts_with("birth") || w == "born" {
+                c.dob.push(span);
+            } else {
+                c.bank.push(span);
+            }
+        }
+        c
+    }
+}
 
 /// Who may appear in a draft: the agency (from the config) and the recipient.
 #[derive(Debug, Clone, Default)]
@@ -97,31 +133,83 @@ pub(crate) struct Window {
 
 /// Runs the enabled PII detectors over `text`.
 pub(crate) fn scan(
-    text: &str,
+    text: &Text<'_>,
     on: PiiSwitches,
     window: Window,
     known: &KnownContacts,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    if !(text.bytes().any(|b| b.is_ascii_digit()) || on.other_contact && text.contains('@')) {
-        return out;
+    let raw = text.raw;
+    // Each detector needs a minimum of digits in one cluster; most prose numbers
+    // ("$21.00", "8 am", "order 1042") have fewer and cost no regex call.
+    let all = text.numeric_clusters();
+    let has_numbers = !all.is_empty();
+    let clusters: Vec<(usize, usize, usize)> = all
+        .into_iter()
+        .map(|(s, e)| {
+            (
+                s,
+                e,
+                raw.as_bytes()[s..e]
+                    .iter()
+                    .filter(|b| b.is_ascii_digit())
+                    .count(),
+            )
+        })
+        .filter(|&(_, _, digits)| digits >= 4)
+        .collect();
+    for &(s, e, digits) in &clusters {
+        // Searching `raw[..e]` from `s` keeps each regex inside its cluster while the
+        // guards still see the bytes around it.
+        let hay = &raw[..e];
+        if on.ssn && digits >= 9 {
+            formatted_ssns(hay, s, &mut out);
+        }
+        if on.card && digits >= 13 {
+            cards(hay, s, &mut out);
+        }
     }
-    if on.ssn {
-        formatted_ssns(text, &mut out);
-    }
-    if on.card {
-        cards(text, &mut out);
-    }
-    if on.ssn || on.routing || on.account {
-        bare_numbers(text, on, window, &mut out);
-    }
-    if on.dob {
-        dates_of_birth(text, window, &mut out);
+    // Dates like 1/2/90 have no 4-digit cluster, so any number wakes the context scan.
+    if has_numbers && (on.ssn || on.routing || on.account || on.dob) {
+        let ctx = ContextWords::classify(text);
+        let long: Vec<(usize, usize)> = clusters
+            .iter()
+            .filter(|c| c.2 >= 8)
+            .map(|&(s, e, _)| (s, e))
+            .collect();
+        if !long.is_empty() {
+            bare_numbers(text, &long, &ctx, on, window, &mut out);
+        }
+        if on.dob && !ctx.dob.is_empty() {
+            dates_of_birth(text, &ctx.dob, window, &mut out);
+        }
     }
     if on.other_contact {
-        other_contacts(text, known, &mut out);
+        let phones: Vec<(usize, usize)> = clusters
+            .iter()
+            .filter(|c| c.2 >= 10)
+            .map(|&(s, e, _)| (s, e))
+            .collect();
+        other_contacts(raw, &phones, known, &mut out);
     }
     out
+}
+
+/// Non-overlapping matches of `re` in `hay` starting at `from`.
+fn matches_from<'t>(
+    re: &'t Regex,
+    hay: &'t str,
+    from: usize,
+) -> impl Iterator<Item = regex::Match<'t>> + 't {
+    let mut pos = from;
+    std::iter::from_fn(move || {
+        if pos > hay.len() {
+            return None;
+        }
+        let m = re.find_at(hay, pos)?;
+        pos = m.end().max(m.start() + 1);
+        Some(m)
+    })
 }
 
 /// True when the match is not glued to more digits: no digit right before or after,
@@ -148,10 +236,11 @@ fn not_glued(bytes: &[u8], start: usize, end: usize, delim: Option<u8>) -> bool 
 fn candidates<'t>(
     re: &Regex,
     text: &'t str,
+    from: usize,
     mut accept: impl FnMut(regex::Match<'t>) -> bool,
 ) -> Vec<regex::Match<'t>> {
     let mut out = Vec::new();
-    let mut pos = 0;
+    let mut pos = from;
     while pos <= text.len() {
         let Some(m) = re.find_at(text, pos) else {
             break;
@@ -175,9 +264,9 @@ fn masked_ssn(serial: &str) -> String {
     format!("***-**-{serial}")
 }
 
-fn formatted_ssns(text: &str, out: &mut Vec<Finding>) {
+fn formatted_ssns(text: &str, from: usize, out: &mut Vec<Finding>) {
     let bytes = text.as_bytes();
-    for m in candidates(&SSN, text, |m| {
+    for m in candidates(&SSN, text, from, |m| {
         let s = m.as_str().as_bytes();
         // One consistent delimiter: `123-45.6789` is not the SSN form.
         s[3] == s[6]
@@ -220,8 +309,8 @@ fn last4(digits: &[u8]) -> String {
     String::from_utf8_lossy(&digits[digits.len().saturating_sub(4)..]).into_owned()
 }
 
-fn cards(text: &str, out: &mut Vec<Finding>) {
-    for m in GROUPED_DIGITS.find_iter(text) {
+fn cards(text: &str, from: usize, out: &mut Vec<Finding>) {
+    for m in matches_from(&GROUPED_DIGITS, text, from) {
         let digits: Vec<u8> = m.as_str().bytes().filter(u8::is_ascii_digit).collect();
         if (13..=19).contains(&digits.len()) && luhn_ok(&digits) {
             out.push(Finding {
@@ -237,12 +326,6 @@ fn cards(text: &str, out: &mut Vec<Finding>) {
     }
 }
 
-fn context_spans(re: &Regex, text: &str) -> Vec<Span> {
-    re.find_iter(text)
-        .map(|m| Span::new(m.start(), m.end()))
-        .collect()
-}
-
 fn near(ctx: &[Span], s: Span, w: Window) -> Option<Span> {
     ctx.iter().copied().find(|c| {
         (c.end <= s.start && s.start - c.end <= w.before)
@@ -252,36 +335,44 @@ fn near(ctx: &[Span], s: Span, w: Window) -> Option<Span> {
 
 /// Bare digit runs: 9-digit SSNs and routing numbers, 8–17-digit account numbers, each
 /// only next to its context word.
-fn bare_numbers(text: &str, on: PiiSwitches, w: Window, out: &mut Vec<Finding>) {
-    let ssn_ctx = if on.ssn {
-        context_spans(&SSN_CONTEXT, text)
-    } else {
-        Vec::new()
-    };
+fn bare_numbers(
+    text: &Text<'_>,
+    clusters: &[(usize, usize)],
+    ctx: &ContextWords,
+    on: PiiSwitches,
+    w: Window,
+    out: &mut Vec<Finding>,
+) {
+    let none: &[Span] = &[];
+    let ssn_ctx = if on.ssn { ctx.ssn.as_slice() } else { none };
     let bank_ctx = if on.routing {
-        context_spans(&BANK_CONTEXT, text)
+        ctx.bank.as_slice()
     } else {
-        Vec::new()
+        none
     };
     let acct_ctx = if on.account {
-        context_spans(&ACCOUNT_CONTEXT, text)
+        ctx.account.as_slice()
     } else {
-        Vec::new()
+        none
     };
     if ssn_ctx.is_empty() && bank_ctx.is_empty() && acct_ctx.is_empty() {
         return;
     }
-    let bytes = text.as_bytes();
-    for m in DIGIT_RUN.find_iter(text) {
+    let raw = text.raw;
+    let bytes = raw.as_bytes();
+    let runs = clusters
+        .iter()
+        .flat_map(|&(s, e)| matches_from(&DIGIT_RUN, &raw[..e], s));
+    for m in runs {
         let d = m.as_str().as_bytes();
         let span = Span::new(m.start(), m.end());
         if !(8..=17).contains(&d.len()) || !not_glued(bytes, m.start(), m.end(), None) {
             continue;
         }
-        let word = |c: Span| text[c.start..c.end].to_string();
+        let word = |c: Span| raw[c.start..c.end].to_string();
         if d.len() == 9 {
             let s = m.as_str();
-            if let Some(c) = near(&ssn_ctx, span, w) {
+            if let Some(c) = near(ssn_ctx, span, w) {
                 if ssn_valid(&s[0..3], &s[3..5], &s[5..9]) {
                     out.push(Finding {
                         code: RuleCode::PiiSsn,
@@ -295,7 +386,7 @@ fn bare_numbers(text: &str, on: PiiSwitches, w: Window, out: &mut Vec<Finding>) 
                     continue;
                 }
             }
-            if let Some(c) = near(&bank_ctx, span, w) {
+            if let Some(c) = near(bank_ctx, span, w) {
                 if aba_ok(d) {
                     out.push(Finding {
                         code: RuleCode::PiiBankRouting,
@@ -310,7 +401,7 @@ fn bare_numbers(text: &str, on: PiiSwitches, w: Window, out: &mut Vec<Finding>) 
                 }
             }
         }
-        if let Some(c) = near(&acct_ctx, span, w) {
+        if let Some(c) = near(acct_ctx, span, w) {
             out.push(Finding {
                 code: RuleCode::PiiBankAccount,
                 span,
@@ -325,18 +416,17 @@ fn bare_numbers(text: &str, on: PiiSwitches, w: Window, out: &mut Vec<Finding>) 
     }
 }
 
-fn dates_of_birth(text: &str, w: Window, out: &mut Vec<Finding>) {
-    let ctx = context_spans(&DOB_CONTEXT, text);
-    if ctx.is_empty() {
-        return;
-    }
-    for m in DATE.find_iter(text) {
+fn dates_of_birth(text: &Text<'_>, ctx: &[Span], w: Window, out: &mut Vec<Finding>) {
+    for m in DATE.find_iter(&text.lower) {
         let span = Span::new(m.start(), m.end());
-        if let Some(c) = near(&ctx, span, w) {
+        if let Some(c) = near(ctx, span, w) {
             out.push(Finding {
                 code: RuleCode::PiiDob,
                 span,
-                message: format!("date of birth (a date next to '{}')", &text[c.start..c.end]),
+                message: format!(
+                    "date of birth (a date next to '{}')",
+                    &text.raw[c.start..c.end]
+                ),
             });
         }
     }
@@ -347,9 +437,18 @@ fn overlaps(out: &[Finding], s: Span) -> bool {
         .any(|f| f.span.start < s.end && s.start < f.span.end)
 }
 
-fn other_contacts(text: &str, known: &KnownContacts, out: &mut Vec<Finding>) {
+fn other_contacts(
+    text: &str,
+    clusters: &[(usize, usize)],
+    known: &KnownContacts,
+    out: &mut Vec<Finding>,
+) {
     let bytes = text.as_bytes();
-    let phones = candidates(&PHONE, text, |m| not_glued(bytes, m.start(), m.end(), None));
+    let phones = clusters.iter().flat_map(|&(s, e)| {
+        candidates(&PHONE, &text[..e], s, |m| {
+            not_glued(bytes, m.start(), m.end(), None)
+        })
+    });
     for m in phones {
         let span = Span::new(m.start(), m.end());
         let digits = phone_digits(m.as_str());
@@ -386,6 +485,21 @@ fn other_contacts(text: &str, known: &KnownContacts, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_pattern_compiles() {
+        for r in [
+            &SSN,
+            &DIGIT_RUN,
+            &GROUPED_DIGITS,
+            &PHONE,
+            &EMAIL,
+            &DATE,
+            &CONTEXT,
+        ] {
+            LazyLock::force(r);
+        }
+    }
 
     #[test]
     fn checksums() {

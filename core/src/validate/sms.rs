@@ -132,6 +132,27 @@ fn char_units(c: char, encoding: SmsEncoding) -> usize {
 /// Septets `c` takes in GSM-7: 1 for the basic alphabet, 2 for the extension table
 /// (escape + code), `None` outside GSM-7.
 fn gsm7_units(c: char) -> Option<u8> {
+    if let Some(&u) = ASCII_UNITS.get(c as usize) {
+        return (u > 0).then_some(u);
+    }
+    gsm7_units_slow(c)
+}
+
+/// [`gsm7_units`] for ASCII, 0 meaning "not GSM-7": the hot path of a live counter.
+const ASCII_UNITS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = match gsm7_units_slow(i as u8 as char) {
+            Some(u) => u,
+            None => 0,
+        };
+        i += 1;
+    }
+    t
+};
+
+const fn gsm7_units_slow(c: char) -> Option<u8> {
     match c {
         'A'..='Z' | 'a'..='z' | '0'..='9' => Some(1),
         // Every ASCII character from space to '?' is in the basic alphabet ('$' too).

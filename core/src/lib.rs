@@ -25,4 +25,6 @@ pub mod validate;
 
 pub use corpus::{Certification, Worker, WorkerStatus};
 pub use error::{Error, Result};
+pub use journal::Journal;
+pub use materialize::{EvidenceRecord, Materializer, Transform};
 pub use name::{Name, MAX_NAME_LEN};

@@ -21,7 +21,9 @@
 //! column layout.
 
 mod builtin;
+mod layout;
 mod parquet_io;
+mod receipt;
 mod run;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -30,7 +32,8 @@ use sha2::{Digest, Sha256};
 
 pub use builtin::builtin_transforms;
 pub use parquet_io::{parquet_schema, read_evidence};
-pub use run::{InputState, MaterializeConfig, Materializer, Progress, Receipt, TransformCounts};
+pub use receipt::{InputState, MaterializeConfig, Progress, Receipt, Timings, TransformCounts};
+pub use run::Materializer;
 
 use crate::{Error, Result};
 

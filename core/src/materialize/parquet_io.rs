@@ -259,9 +259,9 @@ pub(crate) fn read_part(path: &Path, day: &str) -> Result<Vec<EvidenceRecord>> {
 /// without a receipt are ignored), ordered by day, then part, then row.
 pub fn read_evidence(out_dir: impl AsRef<Path>) -> Result<Vec<EvidenceRecord>> {
     let out = out_dir.as_ref();
-    let committed: HashSet<String> = super::run::committed_runs(out)?.into_iter().collect();
+    let committed: HashSet<String> = super::layout::committed_runs(out)?.into_iter().collect();
     let mut out_rows = Vec::new();
-    for (day, run_id, path) in super::run::list_parts(out)? {
+    for (day, run_id, path) in super::layout::list_parts(out)? {
         if committed.contains(&run_id) {
             out_rows.extend(read_part(&path, &day)?);
         }

@@ -279,6 +279,7 @@ fn killed_run_leaves_nothing_and_next_run_equals_uninterrupted() {
                 CHILD_ENV,
                 format!("{}|{}", kb.path().display(), out.path().display()),
             )
+            .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms + rand_jitter(round)));

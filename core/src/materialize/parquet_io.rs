@@ -148,11 +148,17 @@ pub(crate) struct PartWriter {
 }
 
 impl PartWriter {
-    pub fn create(tmp: PathBuf, dest: PathBuf, row_group_rows: usize) -> Result<Self> {
+    pub fn create(
+        tmp: PathBuf,
+        dest: PathBuf,
+        row_group_rows: usize,
+        row_group_bytes: usize,
+    ) -> Result<Self> {
         let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(row_group_rows.max(1)))
+            .set_max_row_group_bytes(Some(row_group_bytes.max(1)))
             .build();
         let writer =
             ArrowWriter::try_new(file, parquet_schema(), Some(props)).map_err(|e| perr(&tmp, e))?;

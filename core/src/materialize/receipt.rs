@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 pub struct MaterializeConfig {
     /// Records buffered per day before they are encoded into the part.
     pub batch_rows: usize,
-    /// Parquet row-group size.
+    /// Parquet row-group size limit in rows.
     pub row_group_rows: usize,
+    /// Parquet row-group size limit in (estimated encoded) bytes. One part per day is
+    /// open during a run, so this bounds memory to about days × this.
+    pub row_group_bytes: usize,
     /// Lines between progress callbacks.
     pub progress_every: u64,
     /// Longest raw text kept in a quarantine entry (bytes).
@@ -24,8 +27,9 @@ pub struct MaterializeConfig {
 impl Default for MaterializeConfig {
     fn default() -> Self {
         MaterializeConfig {
-            batch_rows: 8192,
+            batch_rows: 1024,
             row_group_rows: 65_536,
+            row_group_bytes: 4 << 20,
             progress_every: 10_000,
             quarantine_text_max: 4096,
         }

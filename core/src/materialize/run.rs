@@ -416,6 +416,7 @@ impl Materializer {
                 tmp,
                 dir.join(name),
                 self.config.row_group_rows,
+                self.config.row_group_bytes,
             )?);
         }
         if let Some(w) = buf.writer.as_mut() {

@@ -39,6 +39,7 @@ const ID_LEN: u64 = 32;
 /// assert_eq!(m.run().unwrap().written, 1);
 /// assert_eq!(m.run().unwrap().written, 0); // idempotent
 /// ```
+#[derive(Clone)]
 pub struct Materializer {
     kb: PathBuf,
     out: PathBuf,

@@ -123,8 +123,7 @@ impl Materializer {
         }
         let _guard = LockGuard(lock);
         let prev = latest_receipt(&self.out)?;
-        let ids_len = prev.as_ref().map_or(0, |r| r.ids_len);
-        let cleaned = self.cleanup(ids_len)?;
+        let (cleaned, ids_len) = self.cleanup(prev.as_ref().map_or(0, |r| r.ids_len))?;
         let seq = prev.as_ref().map_or(0, |r| r.seq) + 1;
         let run_id = format!("{seq:08}-{}", started_at.format("%Y%m%dT%H%M%SZ"));
         let cleanup_ms = ms(started);
@@ -190,7 +189,8 @@ impl Materializer {
         Ok(receipt)
     }
 
-    fn cleanup(&self, ids_len: u64) -> Result<Vec<String>> {
+    /// Removes leftovers; returns them and the committed length of the id file.
+    fn cleanup(&self, ids_len: u64) -> Result<(Vec<String>, u64)> {
         let committed: HashSet<String> = committed_runs(&self.out)?.into_iter().collect();
         let mut cleaned = Vec::new();
         let mut remove = |p: &Path| -> Result<()> {
@@ -223,10 +223,20 @@ impl Materializer {
         let ids = self.out.join("_state").join(IDS_FILE);
         let actual = fs::metadata(&ids).map(|m| m.len()).unwrap_or(0);
         if actual < ids_len {
-            return Err(Error::Corrupt {
-                path: ids,
-                reason: format!("holds {actual} bytes, the last receipt committed {ids_len}"),
-            });
+            // Lost or damaged id file: the committed parts are the truth, rebuild it.
+            let mut bytes = Vec::new();
+            for rec in super::read_evidence(&self.out)? {
+                let d = unhex32(&rec.id).ok_or_else(|| Error::Corrupt {
+                    path: self.out.join("evidence"),
+                    reason: format!("record id {:?} is not 64 hex digits", rec.id),
+                })?;
+                bytes.extend_from_slice(&d);
+            }
+            write_atomic(&self.out.join("_state"), IDS_FILE, &bytes)?;
+            cleaned.push(format!(
+                "_state/{IDS_FILE} (rebuilt from parts: held {actual} bytes, receipt said {ids_len})"
+            ));
+            return Ok((cleaned, bytes.len() as u64));
         }
         if actual > ids_len {
             let f = OpenOptions::new()
@@ -240,7 +250,7 @@ impl Materializer {
                 actual - ids_len
             ));
         }
-        Ok(cleaned)
+        Ok((cleaned, ids_len))
     }
 
     #[allow(clippy::type_complexity)]

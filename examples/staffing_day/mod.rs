@@ -121,7 +121,7 @@ fn write_one(
             schema: "replay_run.v1".into(), run_id: format!("rr-{}", i / 1000), case_id: format!("{prefix}case-{i}"), ts, model: "qwen2.5:7b".into(),
             retrieved_ids: vec![worker(rng), worker(rng)], prompt_sha256: format!("{:064x}", i), prompt_tokens: Some(900), completion_tokens: Some(110),
             response: "Hi, ...".into(), verdict: ReplayVerdict { ok: rng.random_bool(0.9), violations: vec![] },
-            stage_ms: StageMs { retrieve: 10, bundle: 2, chat: rng.random_range(500..3000), validate: 1 }, original_label: Some("valid".into()), regression: rng.random_bool(0.05), error: None,
+            stage_ms: StageMs { retrieve: 10, bundle: 2, chat: rng.random_range(500..3000), validate: 1 }, original_label: Some("pass".into()), regression: rng.random_bool(0.05), error: None, kind: Some("email".into()), dry_run: false, error_code: None,
         }),
     }
 }

@@ -1,0 +1,323 @@
+//! Graph upkeep: incremental inserts after writes, and the rebuild coordinator used for
+//! the first build (crossing the small-index threshold), panic recovery and compaction.
+//!
+//! At most one rebuild is in flight and at most one is pending (a request while one runs
+//! only sets a flag that is re-evaluated when it finishes), so a burst of deletes or
+//! panics costs one rebuild. Small rebuilds run inline on the writer's thread; large ones
+//! on a background thread (copying vectors chunk by chunk under short read locks), while
+//! the old graph (if any) keeps
+//! serving. Slots are append-only, so writes that land during a background build are
+//! exactly the slots past the snapshot; they are inserted into the new graph before it is
+//! swapped in under the write-order lock.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::graph::{new_graph, FaultHook, GraphEngine, GraphParams};
+use super::{GraphState, VectorIndex};
+
+/// Attempts per rebuild before giving up until the next write (each attempt is one
+/// guarded batch insert; only a panic inside the engine makes one fail).
+const BUILD_ATTEMPTS: usize = 3;
+/// Below this many tombstones a small exact-mode index is not worth compacting.
+const MIN_SMALL_COMPACTION: usize = 32;
+
+/// What a rebuild starts from.
+pub(super) struct Snapshot {
+    generation: u64,
+    /// Slots in the store when the snapshot was taken.
+    len: usize,
+    /// Old slots to keep, in new-slot order; `None` keeps the numbering (all slots).
+    order: Option<Vec<u32>>,
+}
+
+impl VectorIndex {
+    pub(super) fn fault_hook(&self) -> Option<FaultHook> {
+        #[cfg(feature = "fault-injection")]
+        {
+            let f = self.inner.fault.clone();
+            Some(Arc::new(move || f.maybe_panic()))
+        }
+        #[cfg(not(feature = "fault-injection"))]
+        None
+    }
+
+    fn new_engine(&self, capacity: usize) -> Arc<dyn GraphEngine> {
+        let c = &self.inner.config;
+        let params = GraphParams {
+            metric: c.metric,
+            m: c.m,
+            ef_construction: c.ef_construction,
+            capacity: capacity + capacity / 4 + 16,
+        };
+        new_graph(params, self.fault_hook())
+    }
+
+    fn needs_compaction(&self, slots: usize, tombstones: usize) -> bool {
+        tombstones > 0
+            && tombstones as f64 > f64::from(self.inner.config.tombstone_ratio) * slots as f64
+    }
+
+    /// Graph upkeep after a write; caller holds the write-order lock.
+    pub(super) fn after_write(&self, new_slots: &[u32]) {
+        let inner = &self.inner;
+        let (live, slots, tombstones) = {
+            let side = inner.side.read();
+            (side.live_count(), side.slots(), side.tombstones())
+        };
+        if live < inner.config.small_index_threshold {
+            self.drop_to_exact(slots, tombstones);
+            return;
+        }
+        let (state, engine, generation) = {
+            let g = inner.graph.read();
+            (g.state, g.engine.clone(), g.generation)
+        };
+        match (state, engine) {
+            (GraphState::Ready, Some(engine)) => {
+                if !new_slots.is_empty() {
+                    let res = {
+                        let side = inner.side.read();
+                        let items: Vec<(u32, &[f32])> =
+                            new_slots.iter().map(|&s| (s, side.vector(s))).collect();
+                        engine.insert_batch(&items)
+                    };
+                    if res.is_err() {
+                        self.poison(generation);
+                        self.schedule_rebuild();
+                        return;
+                    }
+                }
+                if self.needs_compaction(slots, tombstones) {
+                    self.schedule_rebuild();
+                }
+            }
+            // No graph yet (threshold crossed), or a failed rebuild waiting for a retry, or
+            // a background build in flight (then this only marks it pending).
+            _ => self.schedule_rebuild(),
+        }
+    }
+
+    /// Below the threshold: no graph; compact the store itself when churn left it sparse.
+    fn drop_to_exact(&self, slots: usize, tombstones: usize) {
+        let inner = &self.inner;
+        let compact =
+            tombstones >= MIN_SMALL_COMPACTION && self.needs_compaction(slots, tombstones);
+        let mut side = compact.then(|| inner.side.write());
+        let mut g = inner.graph.write();
+        if g.engine.is_some() || g.state != GraphState::Exact || compact {
+            g.engine = None;
+            g.state = GraphState::Exact;
+            g.generation += 1;
+        }
+        if let Some(side) = side.as_mut() {
+            let order: Vec<u32> = side.live_slots().collect();
+            **side = side.compacted(&order);
+        }
+    }
+
+    /// Discards the graph after a caught panic (if it is still the one that panicked).
+    pub(super) fn poison(&self, generation: u64) {
+        self.inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
+        let mut g = self.inner.graph.write();
+        if g.generation == generation && g.engine.is_some() {
+            g.engine = None;
+            g.state = GraphState::Rebuilding;
+        }
+    }
+
+    /// Starts (inline or in the background) or marks pending a rebuild; caller holds the
+    /// write-order lock.
+    pub(super) fn schedule_rebuild(&self) {
+        {
+            let mut bg = self.inner.bg.lock();
+            if bg.in_flight {
+                bg.pending = true;
+                return;
+            }
+        }
+        self.start_rebuild(false);
+    }
+
+    /// Runs a rebuild inline or hands it to a background thread. `claimed`: the caller
+    /// (a finishing background rebuild) still holds the in-flight flag, so `wait_idle`
+    /// never observes a gap between two consecutive rebuilds. Caller holds write-order.
+    fn start_rebuild(&self, claimed: bool) {
+        let inner = &self.inner;
+        let release = || {
+            if claimed {
+                inner.bg.lock().in_flight = false;
+                inner.bg_done.notify_all();
+            }
+        };
+        let live = inner.side.read().live_count();
+        if live < inner.config.small_index_threshold {
+            release();
+            return;
+        }
+        {
+            let mut g = inner.graph.write();
+            if g.engine.is_none() {
+                g.state = GraphState::Rebuilding;
+            }
+        }
+        if live < inner.config.background_rebuild_min {
+            self.rebuild_inline();
+            release();
+            return;
+        }
+        let snap = self.snapshot();
+        inner.bg.lock().in_flight = true;
+        let idx = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("lakehouse-rebuild-{}", self.name()))
+            .spawn(move || idx.run_background(snap));
+        if spawned.is_err() {
+            inner.bg.lock().in_flight = false;
+            inner.bg_done.notify_all();
+            self.rebuild_inline();
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let side = self.inner.side.read();
+        let generation = self.inner.graph.read().generation;
+        let len = side.slots();
+        // Renumber (compact) only when enough is dead to pay for copying the store at
+        // swap time; otherwise dead nodes stay in the graph and are filtered out.
+        let order = (side.tombstones() * 10 > len).then(|| side.live_slots().collect::<Vec<u32>>());
+        Snapshot {
+            generation,
+            len,
+            order,
+        }
+    }
+
+    /// Builds a graph over `count` vectors given by `vector(i)` with data ids 0..count.
+    fn build<'a>(
+        &self,
+        count: usize,
+        vector: impl Fn(usize) -> &'a [f32],
+    ) -> Option<Arc<dyn GraphEngine>> {
+        let items: Vec<(u32, &[f32])> = (0..count).map(|i| (i as u32, vector(i))).collect();
+        for _ in 0..BUILD_ATTEMPTS {
+            let engine = self.new_engine(count);
+            match engine.insert_batch(&items) {
+                Ok(()) => return Some(engine),
+                Err(_) => {
+                    self.inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        None
+    }
+
+    /// Background build: vectors are copied a chunk at a time under a short read lock
+    /// (no full copy of the store, no lock held while inserting). Slot numbering only
+    /// changes with the generation, so a changed generation aborts the build.
+    fn build_chunked(&self, snap: &Snapshot) -> Option<Arc<dyn GraphEngine>> {
+        const CHUNK: usize = 2048;
+        let dim = self.inner.config.dim;
+        let count = snap.order.as_ref().map_or(snap.len, Vec::len);
+        let mut buf: Vec<f32> = Vec::with_capacity(CHUNK.min(count) * dim);
+        'attempt: for _ in 0..BUILD_ATTEMPTS {
+            let engine = self.new_engine(count);
+            for start in (0..count).step_by(CHUNK) {
+                let end = (start + CHUNK).min(count);
+                buf.clear();
+                {
+                    let side = self.inner.side.read();
+                    if self.inner.graph.read().generation != snap.generation {
+                        return None;
+                    }
+                    for i in start..end {
+                        let old = snap.order.as_ref().map_or(i as u32, |o| o[i]);
+                        buf.extend_from_slice(side.vector(old));
+                    }
+                }
+                let items: Vec<(u32, &[f32])> = (start..end)
+                    .map(|i| (i as u32, &buf[(i - start) * dim..(i - start + 1) * dim]))
+                    .collect();
+                if engine.insert_batch(&items).is_err() {
+                    self.inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
+                    continue 'attempt;
+                }
+            }
+            return Some(engine);
+        }
+        None
+    }
+
+    fn rebuild_inline(&self) {
+        let snap = self.snapshot();
+        let engine = {
+            let side = self.inner.side.read();
+            match &snap.order {
+                Some(order) => self.build(order.len(), |i| side.vector(order[i])),
+                None => self.build(snap.len, |i| side.vector(i as u32)),
+            }
+        };
+        self.finish(snap, engine);
+    }
+
+    fn run_background(&self, snap: Snapshot) {
+        let engine = self.build_chunked(&snap);
+        let _order = self.inner.write_order.lock();
+        self.finish(snap, engine);
+        let pending = std::mem::take(&mut self.inner.bg.lock().pending);
+        let retry = self.inner.graph.read().state != GraphState::Ready;
+        let (slots, tombstones) = {
+            let side = self.inner.side.read();
+            (side.slots(), side.tombstones())
+        };
+        // A failed build without newer writes waits for the next write to retry, so a
+        // persistently panicking engine cannot spin rebuild threads.
+        if pending && (retry || self.needs_compaction(slots, tombstones)) {
+            self.start_rebuild(true);
+        } else {
+            self.inner.bg.lock().in_flight = false;
+            self.inner.bg_done.notify_all();
+        }
+    }
+
+    /// Swaps a freshly built graph in (after inserting slots appended since the
+    /// snapshot); caller holds the write-order lock.
+    fn finish(&self, snap: Snapshot, engine: Option<Arc<dyn GraphEngine>>) {
+        let inner = &self.inner;
+        let mut side = inner.side.write();
+        let mut g = inner.graph.write();
+        if g.generation != snap.generation {
+            return; // the index dropped below the threshold (or was rebuilt) meanwhile
+        }
+        let Some(engine) = engine else {
+            g.state = GraphState::Rebuilding;
+            return;
+        };
+        let appended: Vec<u32> = (snap.len as u32..side.slots() as u32)
+            .filter(|&s| side.is_live(s))
+            .collect();
+        let new_slots: Vec<u32> = match snap.order {
+            None => appended,
+            Some(mut order) => {
+                let base = order.len() as u32;
+                order.extend_from_slice(&appended);
+                *side = side.compacted(&order);
+                (base..order.len() as u32).collect()
+            }
+        };
+        g.generation += 1;
+        if !new_slots.is_empty() {
+            let items: Vec<(u32, &[f32])> =
+                new_slots.iter().map(|&s| (s, side.vector(s))).collect();
+            if engine.insert_batch(&items).is_err() {
+                inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
+                g.engine = None;
+                g.state = GraphState::Rebuilding;
+                return;
+            }
+        }
+        g.engine = Some(engine);
+        g.state = GraphState::Ready;
+        inner.rebuilds.fetch_add(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,177 @@
+//! The search path: choose exact scan or graph, apply exclusions and filters, and turn
+//! slots into hits. Takes only read locks.
+
+use super::distance::score;
+use super::exact;
+use super::graph::{GraphEngine, GraphPanic};
+use super::side_store::SideStore;
+use super::validate;
+use super::{GraphState, Hit, SearchOptions, VectorIndex};
+use crate::{Error, Result};
+
+/// Graph searches that return fewer than `k` hits are retried with this much more `ef`
+/// before falling back to an exact scan.
+const EF_ESCALATION: usize = 4;
+
+pub(super) fn search(
+    idx: &VectorIndex,
+    query: &[f32],
+    k: usize,
+    opts: &SearchOptions,
+) -> Result<Vec<Hit>> {
+    search_with(idx, query, k, opts, true)
+}
+
+fn search_with(
+    idx: &VectorIndex,
+    query: &[f32],
+    k: usize,
+    opts: &SearchOptions,
+    allow_graph: bool,
+) -> Result<Vec<Hit>> {
+    let inner = &idx.inner;
+    if k == 0 {
+        return Err(Error::invalid("k must be at least 1"));
+    }
+    if opts.ef == Some(0) {
+        return Err(Error::invalid("ef must be at least 1"));
+    }
+    if let Some(f) = &opts.filter {
+        f.validate()?;
+    }
+    let q = validate::vector(inner, "<query>", query)?;
+    let metric = inner.config.metric;
+
+    let side = inner.side.read();
+    let mut excluded: Vec<u32> = opts
+        .exclude_ids
+        .iter()
+        .filter_map(|id| side.slot_of(id))
+        .collect();
+    excluded.sort_unstable();
+    let filter = opts.filter.as_ref();
+    let keep = |s: u32| {
+        excluded.binary_search(&s).is_err() && filter.is_none_or(|f| f.matches(side.metadata(s)))
+    };
+    let (engine, generation) = {
+        let g = inner.graph.read();
+        let usable =
+            g.state == GraphState::Ready && side.live_count() >= inner.config.small_index_threshold;
+        (
+            g.engine.clone().filter(|_| usable && allow_graph),
+            g.generation,
+        )
+    };
+    let total = side.slots();
+    let estimate = filter.map_or(total, |f| side.postings().estimate(f, total));
+    let selective = filter.is_some() && estimate <= inner.config.exact_filter_max;
+
+    let live = side.live_count();
+    // More than `live` results cannot exist; the cap also bounds every allocation sized
+    // by k or ef (hnsw_rs allocates ef-sized heaps and aborts on absurd sizes).
+    let k = k.min(live.max(1));
+    let found = match engine {
+        Some(engine) if !selective && k < live => {
+            let ef = opts
+                .ef
+                .unwrap_or(inner.config.ef_search)
+                .clamp(k, engine.len().max(k));
+            let pass = |s: u32| side.is_live(s) && keep(s);
+            match graph_search(
+                engine.as_ref(),
+                &q,
+                k,
+                ef,
+                filter.is_none(),
+                &excluded,
+                &side,
+                &pass,
+            ) {
+                Ok(found) => found,
+                Err(_) => return recover(idx, side, generation, query, k, opts),
+            }
+        }
+        _ => None,
+    };
+    let found = match found {
+        Some(hits) => hits,
+        None => match filter {
+            Some(f) if selective => {
+                let cands = side.postings().candidates(f, total);
+                exact::scan(&side, metric, &q, k, Some(&cands), &keep)
+            }
+            _ => exact::scan(&side, metric, &q, k, None, &keep),
+        },
+    };
+    let mut hits: Vec<Hit> = found
+        .into_iter()
+        .filter(|&(s, _)| side.is_live(s) && keep(s))
+        .take(k)
+        .map(|(s, _)| Hit {
+            id: side.id(s).to_owned(),
+            score: score(metric, &q, side.vector(s)),
+            metadata: side.metadata(s).clone(),
+        })
+        .collect();
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    Ok(hits)
+}
+
+/// Graph search; `None` when the graph found fewer than `k` passing records (maybe fewer
+/// exist, maybe the graph missed some: the caller's exact scan settles it).
+#[allow(clippy::too_many_arguments)]
+fn graph_search(
+    engine: &dyn GraphEngine,
+    q: &[f32],
+    k: usize,
+    ef: usize,
+    no_metadata_filter: bool,
+    excluded: &[u32],
+    side: &SideStore,
+    pass: &(dyn Fn(u32) -> bool + Sync),
+) -> Result<Option<Vec<(u32, f32)>>, GraphPanic> {
+    if no_metadata_filter {
+        // Tombstones and exclusions are rare: over-fetch and drop them, rather than
+        // filter inside hnsw_rs, whose filtered search gives up early termination and
+        // explores far more of the graph.
+        let dead = side.tombstones();
+        let slack = if dead == 0 {
+            0
+        } else {
+            2 + (2 * k * dead).div_ceil(side.slots().max(1))
+        };
+        let want = (k + excluded.len() + slack).min(engine.len());
+        let plain = engine.search(q, want, ef.max(want), None)?;
+        let mut hits: Vec<(u32, f32)> = plain.into_iter().filter(|&(s, _)| pass(s)).collect();
+        if hits.len() >= k {
+            hits.truncate(k);
+            return Ok(Some(hits));
+        }
+    }
+    for ef in [ef, ef.saturating_mul(EF_ESCALATION)] {
+        let hits = engine.search(q, k, ef, Some(pass))?;
+        if hits.len() >= k {
+            return Ok(Some(hits));
+        }
+    }
+    Ok(None)
+}
+
+/// A search panicked inside the graph: discard it, schedule a rebuild, answer exactly.
+fn recover(
+    idx: &VectorIndex,
+    side: parking_lot::RwLockReadGuard<'_, SideStore>,
+    generation: u64,
+    query: &[f32],
+    k: usize,
+    opts: &SearchOptions,
+) -> Result<Vec<Hit>> {
+    // Locks are re-taken in the documented order: write-order before side.
+    drop(side);
+    idx.poison(generation);
+    {
+        let _order = idx.inner.write_order.lock();
+        idx.schedule_rebuild();
+    }
+    search_with(idx, query, k, opts, false)
+}

@@ -1,0 +1,392 @@
+//! Unit tests of the index as a whole (black-box behaviour lives in tests/index_*.rs).
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use serde_json::json;
+
+use super::*;
+
+fn cfg(dim: usize) -> IndexConfig {
+    IndexConfig {
+        small_index_threshold: 8,
+        ef_construction: 64,
+        m: 8,
+        ..IndexConfig::new(dim)
+    }
+}
+
+fn vec_for(i: usize, dim: usize) -> Vec<f32> {
+    // Distinct directions for distinct i (a cheap integer hash per component).
+    (0..dim)
+        .map(|j| {
+            let h = ((i * 131 + j * 7919) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            ((h >> 40) % 2001) as f32 / 1000.0 - 1.0
+        })
+        .collect()
+}
+
+#[test]
+fn small_then_graph_then_small() {
+    let idx = VectorIndex::new("t", cfg(4)).unwrap();
+    assert!(idx.is_empty());
+    assert!(idx
+        .search(&[1.0, 0.0, 0.0, 0.0], 3, &SearchOptions::default())
+        .unwrap()
+        .is_empty());
+    for i in 0..20 {
+        idx.upsert(&format!("r{i}"), &vec_for(i, 4), json!({"i": i}))
+            .unwrap();
+    }
+    let s = idx.stats();
+    assert_eq!(s.graph_state, GraphState::Ready);
+    assert_eq!(s.graph_nodes, 20);
+    let q = vec_for(3, 4);
+    let hits = idx.search(&q, 1, &SearchOptions::default()).unwrap();
+    assert_eq!(hits[0].id, "r3");
+    assert!((hits[0].score - 1.0).abs() < 1e-5);
+    for i in 0..15 {
+        assert!(idx.delete(&format!("r{i}")).unwrap());
+    }
+    let s = idx.stats();
+    assert_eq!(s.graph_state, GraphState::Exact);
+    assert_eq!(s.live, 5);
+    assert!(!idx.delete("r0").unwrap());
+    let hits = idx.search(&q, 10, &SearchOptions::default()).unwrap();
+    assert_eq!(hits.len(), 5);
+}
+
+#[test]
+fn upsert_replaces_and_excludes() {
+    let idx = VectorIndex::new("t", cfg(2)).unwrap();
+    for i in 0..30 {
+        idx.upsert(&format!("r{i}"), &[1.0, i as f32 / 30.0], json!({}))
+            .unwrap();
+    }
+    idx.upsert("r5", &[0.0, 1.0], json!({"new": true})).unwrap();
+    assert_eq!(idx.len(), 30);
+    let r = idx.get("r5").unwrap();
+    assert_eq!(r.vector, vec![0.0, 1.0]);
+    assert_eq!(r.metadata, json!({"new": true}));
+    let opts = SearchOptions {
+        exclude_ids: vec!["r5".into(), "nope".into()],
+        ..Default::default()
+    };
+    let hits = idx.search(&[0.0, 1.0], 30, &opts).unwrap();
+    assert_eq!(hits.len(), 29);
+    assert!(hits.iter().all(|h| h.id != "r5"));
+    for w in hits.windows(2) {
+        assert!(w[0].score >= w[1].score);
+    }
+}
+
+#[test]
+fn filters_selective_and_broad() {
+    let c = IndexConfig {
+        exact_filter_max: 10,
+        ..cfg(4)
+    };
+    let idx = VectorIndex::new("t", c).unwrap();
+    let recs: Vec<Record> = (0..200)
+        .map(|i| Record {
+            id: format!("r{i}"),
+            vector: vec_for(i, 4),
+            metadata: json!({"city": if i % 50 == 0 { "rare" } else { "common" }, "tags": [i % 3, "x"]}),
+        })
+        .collect();
+    idx.upsert_batch(recs).unwrap();
+    let q = vec_for(1, 4);
+    let rare = SearchOptions {
+        filter: Some(Filter::eq("city", "rare")),
+        ..Default::default()
+    };
+    let hits = idx.search(&q, 10, &rare).unwrap();
+    assert_eq!(hits.len(), 4);
+    assert!(hits.iter().all(|h| h.metadata["city"] == "rare"));
+    let broad = SearchOptions {
+        filter: Some(Filter::eq("tags", 1)),
+        ..Default::default()
+    };
+    let hits = idx.search(&q, 10, &broad).unwrap();
+    assert_eq!(hits.len(), 10);
+    assert!(hits.iter().all(|h| h.metadata["tags"][0] == 1));
+    let none = SearchOptions {
+        filter: Some(Filter::eq("city", "nowhere")),
+        ..Default::default()
+    };
+    assert!(idx.search(&q, 10, &none).unwrap().is_empty());
+    let not = SearchOptions {
+        filter: Some(Filter::not(Filter::eq("city", "common"))),
+        ..Default::default()
+    };
+    assert_eq!(idx.search(&q, 10, &not).unwrap().len(), 4);
+}
+
+#[test]
+fn compaction_rebuilds_and_keeps_contents() {
+    let idx = VectorIndex::new("t", cfg(4)).unwrap();
+    for i in 0..100 {
+        idx.upsert(&format!("r{i}"), &vec_for(i, 4), json!({}))
+            .unwrap();
+    }
+    let before = idx.stats().rebuilds;
+    for i in 0..40 {
+        idx.delete(&format!("r{i}")).unwrap();
+    }
+    idx.wait_idle();
+    let s = idx.stats();
+    assert!(s.rebuilds > before);
+    assert!(s.tombstones * 5 <= s.live + s.tombstones, "{s:?}");
+    assert_eq!(s.live, 60);
+    assert_eq!(s.graph_state, GraphState::Ready);
+    let hits = idx
+        .search(&vec_for(50, 4), 1, &SearchOptions::default())
+        .unwrap();
+    assert_eq!(hits[0].id, "r50");
+}
+
+#[test]
+fn metrics_scores() {
+    for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+        let idx = VectorIndex::new("t", IndexConfig { metric, ..cfg(2) }).unwrap();
+        idx.upsert("a", &[3.0, 4.0], json!(null)).unwrap();
+        idx.upsert("b", &[-1.0, 0.0], json!(null)).unwrap();
+        let hits = idx
+            .search(&[3.0, 4.0], 2, &SearchOptions::default())
+            .unwrap();
+        assert_eq!(hits[0].id, "a");
+        let want = match metric {
+            Metric::Cosine => 1.0,
+            Metric::Dot => 25.0,
+            Metric::L2 => 0.0,
+        };
+        assert!(
+            (hits[0].score - want).abs() < 1e-5,
+            "{metric:?} {}",
+            hits[0].score
+        );
+    }
+}
+
+#[derive(Default)]
+struct Log {
+    ops: Mutex<Vec<String>>,
+    fail: std::sync::atomic::AtomicBool,
+}
+impl WriteObserver for Log {
+    fn before_apply(&self, op: &WriteOp<'_>) -> crate::Result<()> {
+        if self.fail.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(crate::Error::Internal("log full".into()));
+        }
+        self.ops.lock().push(match op {
+            WriteOp::Upsert(r) => format!("u{}", r.len()),
+            WriteOp::Delete(d) => format!("d{}", d.len()),
+        });
+        Ok(())
+    }
+    fn after_apply(&self, live: usize, _t: usize) {
+        self.ops.lock().push(format!("a{live}"));
+    }
+}
+
+#[test]
+fn observer_read_only_and_replay() {
+    let idx = VectorIndex::new("t", cfg(2)).unwrap();
+    let log = Arc::new(Log::default());
+    idx.set_observer(Some(log.clone()));
+    idx.upsert("a", &[1.0, 0.0], json!({})).unwrap();
+    assert!(!idx.delete("zz").unwrap());
+    idx.delete("a").unwrap();
+    assert_eq!(*log.ops.lock(), vec!["u1", "a1", "d1", "a0"]);
+    log.fail.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        idx.upsert("b", &[1.0, 0.0], json!({})).unwrap_err().code(),
+        "INTERNAL"
+    );
+    assert!(idx.is_empty());
+    idx.set_read_only(true);
+    assert_eq!(
+        idx.upsert("b", &[1.0, 0.0], json!({})).unwrap_err().code(),
+        "READ_ONLY"
+    );
+    idx.apply_replayed(ReplayOp::Upsert(vec![Record {
+        id: "c".into(),
+        vector: vec![0.6, 0.8],
+        metadata: json!(1),
+    }]))
+    .unwrap();
+    assert_eq!(idx.get("c").unwrap().vector, vec![0.6, 0.8]);
+    idx.apply_replayed(ReplayOp::Delete(vec!["c".into()]))
+        .unwrap();
+    assert!(idx.is_empty());
+}
+
+fn checkpointed(metric: Metric) -> (VectorIndex, tempfile::TempDir, Vec<Record>) {
+    let idx = VectorIndex::new("t", IndexConfig { metric, ..cfg(4) }).unwrap();
+    for i in 0..50 {
+        idx.upsert(&format!("r{i}"), &vec_for(i, 4), json!({"i": i}))
+            .unwrap();
+    }
+    idx.delete("r7").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (records, graph) = idx.checkpoint(dir.path()).unwrap();
+    assert!(graph);
+    assert_eq!(records.len(), 49);
+    assert!(dir.path().join(persist::IDS_FILE).exists());
+    (idx, dir, records)
+}
+
+#[test]
+fn checkpoint_and_restore_loads_the_graph() {
+    for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+        let (idx, dir, records) = checkpointed(metric);
+        assert!(
+            idx.checkpoint(dir.path()).is_err(),
+            "non-empty dir must be refused"
+        );
+        let c = IndexConfig { metric, ..cfg(4) };
+        let back = VectorIndex::restore("t", c.clone(), records.clone(), Some(dir.path())).unwrap();
+        let s = back.stats();
+        assert_eq!(
+            (
+                s.rebuilds,
+                s.graph_state,
+                s.graph_nodes,
+                s.live,
+                s.tombstones
+            ),
+            (0, GraphState::Ready, 50, 49, 1)
+        );
+        assert_eq!(back.records(), records);
+        let hits = back
+            .search(&vec_for(9, 4), 3, &SearchOptions::default())
+            .unwrap();
+        // Under raw dot product a longer vector can beat the query's own record.
+        assert!(metric == Metric::Dot || hits[0].id == "r9", "{metric:?}");
+        assert_eq!(
+            hits,
+            idx.search(&vec_for(9, 4), 3, &SearchOptions::default())
+                .unwrap()
+        );
+        // The loaded graph keeps accepting inserts.
+        back.upsert("new", &vec_for(777, 4), json!({})).unwrap();
+        let top = back
+            .search(&vec_for(777, 4), 1, &SearchOptions::default())
+            .unwrap();
+        assert!(metric == Metric::Dot || top[0].id == "new");
+        assert_eq!(back.stats().graph_nodes, 51);
+        // Without a graph directory: rebuilt from the records.
+        let rebuilt = VectorIndex::restore("t", c, records.clone(), None).unwrap();
+        assert_eq!(rebuilt.stats().rebuilds, 1);
+        assert_eq!(rebuilt.records(), records);
+    }
+    let small = VectorIndex::new("s", cfg(4)).unwrap();
+    small.upsert("x", &vec_for(1, 4), json!({})).unwrap();
+    let dir2 = tempfile::tempdir().unwrap();
+    assert!(!small.checkpoint(dir2.path()).unwrap().1);
+}
+
+#[test]
+fn restore_never_trusts_a_mismatching_graph() {
+    let (_idx, dir, records) = checkpointed(Metric::Cosine);
+    let data = dir.path().join("graph.hnsw.data");
+    let graph = dir.path().join("graph.hnsw.graph");
+    let ids = dir.path().join(persist::IDS_FILE);
+    let restore = |recs: Vec<Record>| {
+        let back = VectorIndex::restore("t", cfg(4), recs.clone(), Some(dir.path())).unwrap();
+        back.wait_idle();
+        assert_eq!(back.records(), recs);
+        assert_eq!(back.stats().graph_state, GraphState::Ready);
+        assert_eq!(
+            back.search(&vec_for(9, 4), 1, &SearchOptions::default())
+                .unwrap()[0]
+                .id,
+            "r9"
+        );
+        back.stats().rebuilds
+    };
+    assert_eq!(restore(records.clone()), 0);
+    // Records that differ from the graph: one vector changed, one record missing.
+    let mut changed = records.clone();
+    changed[3].vector = vec_for(999, 4);
+    let changed = VectorIndex::new("v", cfg(4))
+        .and_then(|v| v.upsert_batch(changed).map(|_| v.records()))
+        .unwrap();
+    assert_eq!(restore(changed), 1);
+    assert_eq!(restore(records[1..].to_vec()), 1);
+    // Damaged files: truncated data, garbage graph, bad id map.
+    let keep = |p: &std::path::Path| std::fs::read(p).unwrap();
+    let (d0, g0, i0) = (keep(&data), keep(&graph), keep(&ids));
+    std::fs::write(&data, &d0[..d0.len() - 7]).unwrap();
+    assert_eq!(restore(records.clone()), 1);
+    std::fs::write(&data, &d0).unwrap();
+    std::fs::write(&graph, b"not a graph").unwrap();
+    assert_eq!(restore(records.clone()), 1);
+    let mut g = g0.clone();
+    g.truncate(g0.len() / 2);
+    std::fs::write(&graph, &g).unwrap();
+    assert_eq!(restore(records.clone()), 1);
+    std::fs::write(&graph, &g0).unwrap();
+    std::fs::write(&ids, br#"{"slots": 2, "ids": ["r0", null]}"#).unwrap();
+    assert_eq!(restore(records.clone()), 1);
+    std::fs::write(&ids, b"{").unwrap();
+    assert_eq!(restore(records.clone()), 1);
+    std::fs::write(&ids, &i0).unwrap();
+    assert_eq!(restore(records), 0);
+}
+
+#[test]
+fn background_rebuild_path() {
+    let c = IndexConfig {
+        background_rebuild_min: 50,
+        ..cfg(4)
+    };
+    let idx = VectorIndex::new("t", c).unwrap();
+    let recs: Vec<Record> = (0..120)
+        .map(|i| Record {
+            id: format!("r{i}"),
+            vector: vec_for(i, 4),
+            metadata: json!({}),
+        })
+        .collect();
+    idx.upsert_batch(recs).unwrap();
+    idx.wait_idle();
+    for i in 0..60 {
+        idx.delete(&format!("r{i}")).unwrap();
+        idx.upsert(&format!("n{i}"), &vec_for(i + 500, 4), json!({}))
+            .unwrap();
+    }
+    idx.wait_idle();
+    let s = idx.stats();
+    assert_eq!(s.live, 120);
+    assert_eq!(s.graph_state, GraphState::Ready);
+    assert!(s.graph_nodes >= 120);
+    let hits = idx
+        .search(&vec_for(510, 4), 1, &SearchOptions::default())
+        .unwrap();
+    assert_eq!(hits[0].id, "n10");
+}
+
+#[cfg(feature = "fault-injection")]
+#[test]
+fn injected_panics_are_recovered() {
+    let idx = VectorIndex::new("t", cfg(4)).unwrap();
+    idx.set_fault_rate(0.3, 7);
+    for i in 0..100 {
+        idx.upsert(&format!("r{i}"), &vec_for(i, 4), json!({}))
+            .unwrap();
+    }
+    idx.set_fault_rate(0.0, 0);
+    idx.upsert("last", &vec_for(1000, 4), json!({})).unwrap();
+    idx.wait_idle();
+    let s = idx.stats();
+    assert!(s.recovered_panics > 0);
+    assert_eq!(s.live, 101);
+    assert_eq!(s.graph_state, GraphState::Ready);
+    for i in [0, 42, 99] {
+        let hits = idx
+            .search(&vec_for(i, 4), 1, &SearchOptions::default())
+            .unwrap();
+        assert_eq!(hits[0].id, format!("r{i}"));
+    }
+}

@@ -279,6 +279,7 @@ fn killed_run_leaves_nothing_and_next_run_equals_uninterrupted() {
                 CHILD_ENV,
                 format!("{}|{}", kb.path().display(), out.path().display()),
             )
+            .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms + rand_jitter(round)));
@@ -412,4 +413,31 @@ fn crash_just_before_the_receipt_is_rolled_back_and_redone() {
     );
     assert_eq!(r3.ids_len, 90 * 32);
     assert_eq!(by_id(read_evidence(out.path()).unwrap()).len(), 90);
+}
+
+#[test]
+fn lost_id_file_is_rebuilt_from_the_parts() {
+    let (kb, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    journal_events(kb.path(), 0, 40);
+    let m = Materializer::new(kb.path(), out.path()).unwrap();
+    m.run().unwrap();
+    fs::remove_file(out.path().join("_state/ids.bin")).unwrap();
+    // Force a full re-read too: every record must be recognised as known.
+    fs::write(
+        kb.path().join("search.jsonl"),
+        fs::read(kb.path().join("search.jsonl")).unwrap(),
+    )
+    .unwrap();
+    let p = kb.path().join("placement_outcome.jsonl");
+    let text = fs::read_to_string(&p).unwrap();
+    fs::write(&p, text.replacen("\"w-", "\"W-", 1)).unwrap();
+    let r = m.run().unwrap();
+    assert!(
+        r.cleaned_leftovers.iter().any(|c| c.contains("rebuilt")),
+        "{:?}",
+        r.cleaned_leftovers
+    );
+    assert_eq!((r.written, r.duplicates_skipped), (0, 20));
+    assert_eq!(r.ids_len, 40 * 32);
+    assert_eq!(by_id(read_evidence(out.path()).unwrap()).len(), 40);
 }

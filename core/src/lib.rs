@@ -25,6 +25,8 @@ pub mod validate;
 
 pub use corpus::{Certification, Worker, WorkerStatus};
 pub use error::{Error, Result};
+pub use journal::Journal;
+pub use materialize::{EvidenceRecord, Materializer, Transform};
 pub use name::{Name, MAX_NAME_LEN};
 pub use store::{Durability, Lakehouse, OpenReport, StoreOptions};
 

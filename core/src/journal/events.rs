@@ -427,6 +427,15 @@ pub struct ReplayRun {
     pub regression: bool,
     /// Error that stopped the case, if any.
     pub error: Option<String>,
+    /// Case kind (`email`, `sms`, `fill`), when the writer records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Bundle-only run, no model call.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Stable error code of the failed stage, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
 }
 
 impl ReplayRun {

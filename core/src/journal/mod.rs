@@ -227,6 +227,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn handles_are_clone_send_sync() {
+        fn check<T: Clone + Send + Sync + 'static>() {}
+        check::<Journal>();
+        check::<crate::materialize::Materializer>();
+    }
+
+    #[test]
     fn torn_tail_is_terminated_before_next_event() {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::open(dir.path()).unwrap();

@@ -183,7 +183,8 @@ fn replay_run(e: ReplayRun) -> Evidence {
     ev.output = json!({"response": e.response, "verdict": e.verdict});
     ev.metadata = json!({
         "run_id": e.run_id, "stage_ms": e.stage_ms, "original_label": e.original_label,
-        "regression": e.regression, "error": e.error,
+        "regression": e.regression, "error": e.error, "error_code": e.error_code,
+        "case_kind": e.kind, "dry_run": e.dry_run,
     });
     ev.model = Some(e.model);
     ev.prompt_tokens = e.prompt_tokens;

@@ -21,7 +21,9 @@
 //! column layout.
 
 mod builtin;
+mod layout;
 mod parquet_io;
+mod receipt;
 mod run;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -30,7 +32,8 @@ use sha2::{Digest, Sha256};
 
 pub use builtin::builtin_transforms;
 pub use parquet_io::{parquet_schema, read_evidence};
-pub use run::{InputState, MaterializeConfig, Materializer, Progress, Receipt, TransformCounts};
+pub use receipt::{InputState, MaterializeConfig, Progress, Receipt, Timings, TransformCounts};
+pub use run::Materializer;
 
 use crate::{Error, Result};
 
@@ -82,8 +85,10 @@ impl EvidenceKind {
     }
 }
 
-/// What a [`Transform`] derives from one journal line.
-#[derive(Clone, Debug, PartialEq)]
+/// What a [`Transform`] derives from one journal line. Serde form (what a Python or
+/// JS transform returns): `source_key`, `ts`, `kind`, `task` required; the rest
+/// optional (`metadata` defaults to `{}`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Evidence {
     /// Identifies the source event for ever (usually its `event_id`).
     pub source_key: String,
@@ -94,25 +99,39 @@ pub struct Evidence {
     /// Task name, e.g. `email_outreach`.
     pub task: String,
     /// What went in (JSON).
+    #[serde(default)]
     pub input: serde_json::Value,
     /// What came out (JSON).
+    #[serde(default)]
     pub output: serde_json::Value,
     /// Judgement, e.g. `valid`, `no_show`, `edited`.
+    #[serde(default)]
     pub label: Option<String>,
     /// Model involved.
+    #[serde(default)]
     pub model: Option<String>,
     /// Prompt tokens.
+    #[serde(default)]
     pub prompt_tokens: Option<u64>,
     /// Completion tokens.
+    #[serde(default)]
     pub completion_tokens: Option<u64>,
     /// Latency.
+    #[serde(default)]
     pub latency_ms: Option<u64>,
     /// Workers concerned.
+    #[serde(default)]
     pub worker_ids: Vec<String>,
     /// Job order concerned.
+    #[serde(default)]
     pub order_id: Option<String>,
     /// Transform-specific extras (a JSON object).
+    #[serde(default = "empty_object")]
     pub metadata: serde_json::Value,
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::json!({})
 }
 
 impl Evidence {

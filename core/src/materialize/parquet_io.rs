@@ -148,11 +148,17 @@ pub(crate) struct PartWriter {
 }
 
 impl PartWriter {
-    pub fn create(tmp: PathBuf, dest: PathBuf, row_group_rows: usize) -> Result<Self> {
+    pub fn create(
+        tmp: PathBuf,
+        dest: PathBuf,
+        row_group_rows: usize,
+        row_group_bytes: usize,
+    ) -> Result<Self> {
         let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(row_group_rows.max(1)))
+            .set_max_row_group_bytes(Some(row_group_bytes.max(1)))
             .build();
         let writer =
             ArrowWriter::try_new(file, parquet_schema(), Some(props)).map_err(|e| perr(&tmp, e))?;
@@ -259,9 +265,9 @@ pub(crate) fn read_part(path: &Path, day: &str) -> Result<Vec<EvidenceRecord>> {
 /// without a receipt are ignored), ordered by day, then part, then row.
 pub fn read_evidence(out_dir: impl AsRef<Path>) -> Result<Vec<EvidenceRecord>> {
     let out = out_dir.as_ref();
-    let committed: HashSet<String> = super::run::committed_runs(out)?.into_iter().collect();
+    let committed: HashSet<String> = super::layout::committed_runs(out)?.into_iter().collect();
     let mut out_rows = Vec::new();
-    for (day, run_id, path) in super::run::list_parts(out)? {
+    for (day, run_id, path) in super::layout::list_parts(out)? {
         if committed.contains(&run_id) {
             out_rows.extend(read_part(&path, &day)?);
         }

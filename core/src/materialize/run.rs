@@ -7,140 +7,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::layout::{
+    committed_runs, copy_into_hasher, latest_receipt, list_dir, list_parts, ms, rel, sync_dir,
+    write_atomic,
+};
 use super::parquet_io::PartWriter;
+use super::receipt::{
+    InputState, MaterializeConfig, Progress, ProgressFn, Receipt, Timings, TransformCounts,
+};
 use super::{builtin_transforms, hex, EvidenceRecord, Transform};
 use crate::{Error, Name, Result};
 
 const IDS_FILE: &str = "ids.bin";
 const ID_LEN: u64 = 32;
-
-/// Tunables of a run (serde, all fields defaulted).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(default)]
-pub struct MaterializeConfig {
-    /// Records buffered per day before they are encoded into the part.
-    pub batch_rows: usize,
-    /// Parquet row-group size.
-    pub row_group_rows: usize,
-    /// Lines between progress callbacks.
-    pub progress_every: u64,
-    /// Longest raw text kept in a quarantine entry (bytes).
-    pub quarantine_text_max: usize,
-}
-
-impl Default for MaterializeConfig {
-    fn default() -> Self {
-        MaterializeConfig {
-            batch_rows: 8192,
-            row_group_rows: 65_536,
-            progress_every: 10_000,
-            quarantine_text_max: 4096,
-        }
-    }
-}
-
-/// Progress of a running materialization, passed to the progress callback.
-#[derive(Serialize, Clone, Debug)]
-pub struct Progress {
-    /// Run being executed.
-    pub run_id: String,
-    /// Transform currently reading.
-    pub transform: String,
-    /// Lines read so far in this run (all transforms).
-    pub lines_read: u64,
-    /// Records accepted so far.
-    pub written: u64,
-}
-
-type ProgressFn = Arc<dyn Fn(&Progress) -> bool + Send + Sync>;
-
-/// What a run knows about one input file (the incremental state).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct InputState {
-    /// Stream read.
-    pub stream: String,
-    /// Journal file.
-    pub file: PathBuf,
-    /// Byte offset this run started reading at.
-    pub start_offset: u64,
-    /// Bytes consumed (always at a line end).
-    pub offset: u64,
-    /// Lines consumed.
-    pub lines: u64,
-    /// Hex SHA-256 of the consumed prefix `[0, offset)`.
-    pub sha256: String,
-    /// The file no longer matched the previous receipt and was read again from 0.
-    pub rewritten: bool,
-    /// Bytes of an unfinished last line left for a later run.
-    pub pending_bytes: u64,
-}
-
-/// Per-transform counts of one run.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
-pub struct TransformCounts {
-    /// Complete lines read.
-    pub lines_read: u64,
-    /// New records written.
-    pub written: u64,
-    /// Records whose id was already in the index.
-    pub duplicates: u64,
-    /// Lines sent to quarantine.
-    pub quarantined: u64,
-}
-
-/// Wall times of a run's phases, in milliseconds.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
-pub struct Timings {
-    /// Leftover detection and cleanup.
-    pub cleanup_ms: u64,
-    /// Loading known ids.
-    pub load_ids_ms: u64,
-    /// Reading, hashing and transforming lines.
-    pub transform_ms: u64,
-    /// Finishing parts, quarantine and id file.
-    pub commit_ms: u64,
-    /// Whole run.
-    pub total_ms: u64,
-}
-
-/// The receipt `receipts/<run_id>.json`: written last, its presence commits the run.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct Receipt {
-    /// Always `materialize_receipt.v1`.
-    pub schema: String,
-    /// This run.
-    pub run_id: String,
-    /// Run sequence number (1, 2, …).
-    pub seq: u64,
-    /// Start time.
-    pub started_at: DateTime<Utc>,
-    /// Commit time.
-    pub finished_at: DateTime<Utc>,
-    /// Per transform: the input file state after this run.
-    pub inputs: BTreeMap<String, InputState>,
-    /// Per transform counts.
-    pub transforms: BTreeMap<String, TransformCounts>,
-    /// New records written.
-    pub written: u64,
-    /// Records skipped because their id was known.
-    pub duplicates_skipped: u64,
-    /// Lines quarantined.
-    pub quarantined: u64,
-    /// Parts written, relative to the output directory.
-    pub parts: Vec<String>,
-    /// Quarantine file, relative, if any line was quarantined.
-    pub quarantine_file: Option<String>,
-    /// Leftovers of interrupted runs removed at start, relative paths.
-    pub cleaned_leftovers: Vec<String>,
-    /// Committed length of `_state/ids.bin` (32 bytes per known id).
-    pub ids_len: u64,
-    /// Phase timings.
-    pub timings: Timings,
-}
 
 /// Turns journals under `kb_dir` into the evidence index under `out_dir`.
 ///
@@ -156,6 +39,7 @@ pub struct Receipt {
 /// assert_eq!(m.run().unwrap().written, 1);
 /// assert_eq!(m.run().unwrap().written, 0); // idempotent
 /// ```
+#[derive(Clone)]
 pub struct Materializer {
     kb: PathBuf,
     out: PathBuf,
@@ -239,8 +123,7 @@ impl Materializer {
         }
         let _guard = LockGuard(lock);
         let prev = latest_receipt(&self.out)?;
-        let ids_len = prev.as_ref().map_or(0, |r| r.ids_len);
-        let cleaned = self.cleanup(ids_len)?;
+        let (cleaned, ids_len) = self.cleanup(prev.as_ref().map_or(0, |r| r.ids_len))?;
         let seq = prev.as_ref().map_or(0, |r| r.seq) + 1;
         let run_id = format!("{seq:08}-{}", started_at.format("%Y%m%dT%H%M%SZ"));
         let cleanup_ms = ms(started);
@@ -306,7 +189,8 @@ impl Materializer {
         Ok(receipt)
     }
 
-    fn cleanup(&self, ids_len: u64) -> Result<Vec<String>> {
+    /// Removes leftovers; returns them and the committed length of the id file.
+    fn cleanup(&self, ids_len: u64) -> Result<(Vec<String>, u64)> {
         let committed: HashSet<String> = committed_runs(&self.out)?.into_iter().collect();
         let mut cleaned = Vec::new();
         let mut remove = |p: &Path| -> Result<()> {
@@ -339,10 +223,20 @@ impl Materializer {
         let ids = self.out.join("_state").join(IDS_FILE);
         let actual = fs::metadata(&ids).map(|m| m.len()).unwrap_or(0);
         if actual < ids_len {
-            return Err(Error::Corrupt {
-                path: ids,
-                reason: format!("holds {actual} bytes, the last receipt committed {ids_len}"),
-            });
+            // Lost or damaged id file: the committed parts are the truth, rebuild it.
+            let mut bytes = Vec::new();
+            for rec in super::read_evidence(&self.out)? {
+                let d = unhex32(&rec.id).ok_or_else(|| Error::Corrupt {
+                    path: self.out.join("evidence"),
+                    reason: format!("record id {:?} is not 64 hex digits", rec.id),
+                })?;
+                bytes.extend_from_slice(&d);
+            }
+            write_atomic(&self.out.join("_state"), IDS_FILE, &bytes)?;
+            cleaned.push(format!(
+                "_state/{IDS_FILE} (rebuilt from parts: held {actual} bytes, receipt said {ids_len})"
+            ));
+            return Ok((cleaned, bytes.len() as u64));
         }
         if actual > ids_len {
             let f = OpenOptions::new()
@@ -356,7 +250,7 @@ impl Materializer {
                 actual - ids_len
             ));
         }
-        Ok(cleaned)
+        Ok((cleaned, ids_len))
     }
 
     #[allow(clippy::type_complexity)]
@@ -533,6 +427,7 @@ impl Materializer {
                 tmp,
                 dir.join(name),
                 self.config.row_group_rows,
+                self.config.row_group_bytes,
             )?);
         }
         if let Some(w) = buf.writer.as_mut() {
@@ -688,105 +583,4 @@ impl RunState {
             }
         }
     }
-}
-
-fn ms(t: Instant) -> u64 {
-    t.elapsed().as_millis() as u64
-}
-
-fn rel(base: &Path, p: &Path) -> String {
-    p.strip_prefix(base).unwrap_or(p).display().to_string()
-}
-
-fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(dir, e)),
-    };
-    let mut v = Vec::new();
-    for entry in rd {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        v.push((
-            entry.file_name().to_string_lossy().into_owned(),
-            entry.path(),
-        ));
-    }
-    v.sort();
-    Ok(v)
-}
-
-/// Run ids that have a receipt, oldest first.
-pub(crate) fn committed_runs(out: &Path) -> Result<Vec<String>> {
-    Ok(list_dir(&out.join("receipts"))?
-        .into_iter()
-        .filter(|(n, _)| !n.starts_with('.'))
-        .filter_map(|(n, _)| n.strip_suffix(".json").map(str::to_owned))
-        .collect())
-}
-
-/// Every `evidence/day=*/part-<run>.parquet`: (day, run id, path), sorted.
-pub(crate) fn list_parts(out: &Path) -> Result<Vec<(String, String, PathBuf)>> {
-    let mut v = Vec::new();
-    for (dname, ddir) in list_dir(&out.join("evidence"))? {
-        let Some(day) = dname.strip_prefix("day=") else {
-            continue;
-        };
-        for (name, path) in list_dir(&ddir)? {
-            if let Some(run) = name
-                .strip_prefix("part-")
-                .and_then(|n| n.strip_suffix(".parquet"))
-            {
-                v.push((day.to_owned(), run.to_owned(), path));
-            }
-        }
-    }
-    Ok(v)
-}
-
-fn latest_receipt(out: &Path) -> Result<Option<Receipt>> {
-    let Some(run) = committed_runs(out)?.pop() else {
-        return Ok(None);
-    };
-    let p = out.join("receipts").join(format!("{run}.json"));
-    let bytes = fs::read(&p).map_err(|e| Error::io(&p, e))?;
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| Error::Corrupt {
-            path: p,
-            reason: e.to_string(),
-        })
-}
-
-fn copy_into_hasher(r: &mut impl Read, n: u64, h: &mut Sha256) -> std::io::Result<()> {
-    let mut buf = vec![0u8; 1 << 20];
-    let mut left = n;
-    while left > 0 {
-        let want = left.min(buf.len() as u64) as usize;
-        let got = r.read(&mut buf[..want])?;
-        if got == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        h.update(&buf[..got]);
-        left -= got as u64;
-    }
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))
-}
-
-/// Writes `dir/name` through `dir/.name.tmp`, fsync, rename, fsync of the directory.
-fn write_atomic(dir: &Path, name: &str, body: &[u8]) -> Result<()> {
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let dest = dir.join(name);
-    let mut f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    f.write_all(body)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(&tmp, e))?;
-    fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
-    sync_dir(dir)
 }

@@ -275,6 +275,14 @@ fn checkpoint_and_restore_loads_the_graph() {
             .unwrap();
         assert!(metric == Metric::Dot || top[0].id == "new");
         assert_eq!(back.stats().graph_nodes, 51);
+        // A loaded graph checkpoints and loads again.
+        let dir2 = tempfile::tempdir().unwrap();
+        let (records2, graph2) = back.checkpoint(dir2.path()).unwrap();
+        assert!(graph2);
+        let again =
+            VectorIndex::restore("t", c.clone(), records2.clone(), Some(dir2.path())).unwrap();
+        assert_eq!((again.stats().rebuilds, again.stats().graph_nodes), (0, 51));
+        assert_eq!(again.records(), records2);
         // Without a graph directory: rebuilt from the records.
         let rebuilt = VectorIndex::restore("t", c, records.clone(), None).unwrap();
         assert_eq!(rebuilt.stats().rebuilds, 1);

@@ -15,6 +15,9 @@ const EF_ESCALATION: usize = 4;
 /// Filters matching at least this fraction of the slots are searched by over-fetching
 /// from the unfiltered graph search and filtering afterwards.
 const OVERFETCH_MIN_FRACTION: f64 = 0.05;
+/// Below that fraction, matching sets up to this many times `exact_filter_max` are still
+/// scanned exactly; larger ones (huge indexes) use hnsw_rs's filtered traversal.
+const MID_SCAN_FACTOR: usize = 16;
 
 pub(super) fn search(
     idx: &VectorIndex,
@@ -71,8 +74,11 @@ fn search_with(
     // Small matching sets are answered exactly over their postings (recall 1.0). So are
     // mid-sized ones under OVERFETCH_MIN_FRACTION: hnsw_rs's filtered traversal gives up
     // early termination and costs about as much as scanning them.
+    let exact_max = inner.config.exact_filter_max;
     let selective = filter.is_some()
-        && (estimate <= inner.config.exact_filter_max || fraction < OVERFETCH_MIN_FRACTION);
+        && (estimate <= exact_max
+            || (fraction < OVERFETCH_MIN_FRACTION
+                && estimate <= exact_max.saturating_mul(MID_SCAN_FACTOR)));
 
     let live = side.live_count();
     // More than `live` results cannot exist; the cap also bounds every allocation sized

@@ -398,3 +398,48 @@ fn injected_panics_are_recovered() {
         assert_eq!(hits[0].id, format!("r{i}"));
     }
 }
+
+#[test]
+fn every_filter_strategy_gives_correct_results() {
+    // exact_filter_max 1: 20 matches of 1000 (2%) go through hnsw_rs's filtered
+    // traversal; 1 match: postings scan; a third: over-fetch; not(...): over-fetch, then
+    // fallbacks.
+    let idx = VectorIndex::new(
+        "t",
+        IndexConfig {
+            exact_filter_max: 1,
+            ..cfg(8)
+        },
+    )
+    .unwrap();
+    let recs: Vec<Record> = (0..1000)
+        .map(|i| Record {
+            id: format!("r{i}"),
+            vector: vec_for(i, 8),
+            metadata: json!({"rare": i % 50 == 0, "one": i == 500, "third": i % 3}),
+        })
+        .collect();
+    idx.upsert_batch(recs).unwrap();
+    idx.wait_idle();
+    for f in [
+        Filter::eq("rare", true),
+        Filter::eq("one", true),
+        Filter::eq("third", 1),
+        Filter::not(Filter::eq("rare", false)),
+        Filter::and(vec![Filter::eq("third", 1), Filter::eq("rare", true)]),
+    ] {
+        let want = (0..1000)
+            .filter(|&i| f.matches(&idx.get(&format!("r{i}")).unwrap().metadata))
+            .count();
+        for q in 0..5 {
+            let opts = SearchOptions {
+                filter: Some(f.clone()),
+                ..Default::default()
+            };
+            let hits = idx.search(&vec_for(q * 97, 8), 10, &opts).unwrap();
+            assert_eq!(hits.len(), want.min(10), "{f:?}");
+            assert!(hits.iter().all(|h| f.matches(&h.metadata)));
+        }
+    }
+    assert_eq!(idx.stats().recovered_panics, 0);
+}

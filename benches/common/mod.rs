@@ -15,6 +15,19 @@ use rayon::prelude::*;
 /// centres and L2-normalised, row-major. The same `(n, dim, centres, seed)` gives the
 /// same bytes on every platform (ChaCha8 stream, per-row seeding).
 pub fn clustered(n: usize, dim: usize, centres: usize, seed: u64) -> Vec<f32> {
+    clustered_with_spread(n, dim, centres, 0.6, seed)
+}
+
+/// [`clustered`] with the within-cluster spread given: the norm of a point's offset
+/// from its centre relative to the (unit) centre. Larger spreads make the top-10 less
+/// separated from the rest of the cluster, so graph search needs a larger ef.
+pub fn clustered_with_spread(
+    n: usize,
+    dim: usize,
+    centres: usize,
+    spread: f32,
+    seed: u64,
+) -> Vec<f32> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let unit = Normal::new(0.0f32, 1.0).expect("valid normal");
     let centre_vecs: Vec<Vec<f32>> = (0..centres)
@@ -22,22 +35,33 @@ pub fn clustered(n: usize, dim: usize, centres: usize, seed: u64) -> Vec<f32> {
         .collect();
     // Spread inside a cluster: small enough that clusters are meaningful, large enough
     // that neighbours within a cluster are not trivially ordered.
-    let spread = Normal::new(0.0f32, 0.6 / (dim as f32).sqrt()).expect("valid normal");
+    let spread = Normal::new(0.0f32, spread / (dim as f32).sqrt()).expect("valid normal");
     let mut out = vec![0f32; n * dim];
     out.par_chunks_mut(dim).enumerate().for_each(|(i, row)| {
-        let mut r = ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut r =
+            ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let c = &centre_vecs[r.random_range(0..centres)];
         for (x, cv) in row.iter_mut().zip(c) {
             *x = cv + spread.sample(&mut r);
         }
-        let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+        let norm = row
+            .iter()
+            .map(|x| x * x)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::MIN_POSITIVE);
         row.iter_mut().for_each(|x| *x /= norm);
     });
     out
 }
 
 fn normalised(mut v: Vec<f32>) -> Vec<f32> {
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+    let norm = v
+        .iter()
+        .map(|x| x * x)
+        .sum::<f32>()
+        .sqrt()
+        .max(f32::MIN_POSITIVE);
     v.iter_mut().for_each(|x| *x /= norm);
     v
 }

@@ -25,4 +25,12 @@ pub mod validate;
 
 pub use corpus::{Certification, Worker, WorkerStatus};
 pub use error::{Error, Result};
+pub use journal::Journal;
+pub use materialize::{EvidenceRecord, Materializer, Transform};
 pub use name::{Name, MAX_NAME_LEN};
+pub use store::{Durability, Lakehouse, OpenReport, StoreOptions};
+
+// The README's Rust example is compiled and run as a doc test, so it cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -28,6 +28,7 @@ mod fault;
 mod filter;
 mod graph;
 mod hooks;
+mod persist;
 mod rebuild;
 mod search;
 mod side_store;

@@ -4,7 +4,8 @@
 //! At most one rebuild is in flight and at most one is pending (a request while one runs
 //! only sets a flag that is re-evaluated when it finishes), so a burst of deletes or
 //! panics costs one rebuild. Small rebuilds run inline on the writer's thread; large ones
-//! on a background thread from a copy of the vectors, while the old graph (if any) keeps
+//! on a background thread (copying vectors chunk by chunk under short read locks), while
+//! the old graph (if any) keeps
 //! serving. Slots are append-only, so writes that land during a background build are
 //! exactly the slots past the snapshot; they are inserted into the new graph before it is
 //! swapped in under the write-order lock.
@@ -28,8 +29,6 @@ pub(super) struct Snapshot {
     len: usize,
     /// Old slots to keep, in new-slot order; `None` keeps the numbering (all slots).
     order: Option<Vec<u32>>,
-    /// Vectors of the kept slots (background builds only; inline builds read the store).
-    vectors: Option<Vec<f32>>,
 }
 
 impl VectorIndex {
@@ -130,17 +129,31 @@ impl VectorIndex {
     /// Starts (inline or in the background) or marks pending a rebuild; caller holds the
     /// write-order lock.
     pub(super) fn schedule_rebuild(&self) {
-        let inner = &self.inner;
-        let live = inner.side.read().live_count();
-        if live < inner.config.small_index_threshold {
-            return;
-        }
         {
-            let mut bg = inner.bg.lock();
+            let mut bg = self.inner.bg.lock();
             if bg.in_flight {
                 bg.pending = true;
                 return;
             }
+        }
+        self.start_rebuild(false);
+    }
+
+    /// Runs a rebuild inline or hands it to a background thread. `claimed`: the caller
+    /// (a finishing background rebuild) still holds the in-flight flag, so `wait_idle`
+    /// never observes a gap between two consecutive rebuilds. Caller holds write-order.
+    fn start_rebuild(&self, claimed: bool) {
+        let inner = &self.inner;
+        let release = || {
+            if claimed {
+                inner.bg.lock().in_flight = false;
+                inner.bg_done.notify_all();
+            }
+        };
+        let live = inner.side.read().live_count();
+        if live < inner.config.small_index_threshold {
+            release();
+            return;
         }
         {
             let mut g = inner.graph.write();
@@ -150,9 +163,10 @@ impl VectorIndex {
         }
         if live < inner.config.background_rebuild_min {
             self.rebuild_inline();
+            release();
             return;
         }
-        let snap = self.snapshot(true);
+        let snap = self.snapshot();
         inner.bg.lock().in_flight = true;
         let idx = self.clone();
         let spawned = std::thread::Builder::new()
@@ -165,26 +179,17 @@ impl VectorIndex {
         }
     }
 
-    fn snapshot(&self, copy_vectors: bool) -> Snapshot {
+    fn snapshot(&self) -> Snapshot {
         let side = self.inner.side.read();
         let generation = self.inner.graph.read().generation;
         let len = side.slots();
         // Renumber (compact) only when enough is dead to pay for copying the store at
         // swap time; otherwise dead nodes stay in the graph and are filtered out.
         let order = (side.tombstones() * 10 > len).then(|| side.live_slots().collect::<Vec<u32>>());
-        let vectors = copy_vectors.then(|| {
-            let mut v = Vec::with_capacity(order.as_ref().map_or(len, Vec::len) * side.dim());
-            match &order {
-                Some(o) => o.iter().for_each(|&s| v.extend_from_slice(side.vector(s))),
-                None => (0..len as u32).for_each(|s| v.extend_from_slice(side.vector(s))),
-            }
-            v
-        });
         Snapshot {
             generation,
             len,
             order,
-            vectors,
         }
     }
 
@@ -207,8 +212,45 @@ impl VectorIndex {
         None
     }
 
+    /// Background build: vectors are copied a chunk at a time under a short read lock
+    /// (no full copy of the store, no lock held while inserting). Slot numbering only
+    /// changes with the generation, so a changed generation aborts the build.
+    fn build_chunked(&self, snap: &Snapshot) -> Option<Arc<dyn GraphEngine>> {
+        // Large enough that the per-chunk join of the parallel insert costs little.
+        const CHUNK: usize = 8192;
+        let dim = self.inner.config.dim;
+        let count = snap.order.as_ref().map_or(snap.len, Vec::len);
+        let mut buf: Vec<f32> = Vec::with_capacity(CHUNK.min(count) * dim);
+        'attempt: for _ in 0..BUILD_ATTEMPTS {
+            let engine = self.new_engine(count);
+            for start in (0..count).step_by(CHUNK) {
+                let end = (start + CHUNK).min(count);
+                buf.clear();
+                {
+                    let side = self.inner.side.read();
+                    if self.inner.graph.read().generation != snap.generation {
+                        return None;
+                    }
+                    for i in start..end {
+                        let old = snap.order.as_ref().map_or(i as u32, |o| o[i]);
+                        buf.extend_from_slice(side.vector(old));
+                    }
+                }
+                let items: Vec<(u32, &[f32])> = (start..end)
+                    .map(|i| (i as u32, &buf[(i - start) * dim..(i - start + 1) * dim]))
+                    .collect();
+                if engine.insert_batch(&items).is_err() {
+                    self.inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
+                    continue 'attempt;
+                }
+            }
+            return Some(engine);
+        }
+        None
+    }
+
     fn rebuild_inline(&self) {
-        let snap = self.snapshot(false);
+        let snap = self.snapshot();
         let engine = {
             let side = self.inner.side.read();
             match &snap.order {
@@ -220,20 +262,10 @@ impl VectorIndex {
     }
 
     fn run_background(&self, snap: Snapshot) {
-        let engine = match &snap.vectors {
-            Some(v) => {
-                let dim = self.inner.config.dim;
-                self.build(v.len() / dim, |i| &v[i * dim..(i + 1) * dim])
-            }
-            None => None,
-        };
+        let engine = self.build_chunked(&snap);
         let _order = self.inner.write_order.lock();
         self.finish(snap, engine);
-        let pending = {
-            let mut bg = self.inner.bg.lock();
-            bg.in_flight = false;
-            std::mem::take(&mut bg.pending)
-        };
+        let pending = std::mem::take(&mut self.inner.bg.lock().pending);
         let retry = self.inner.graph.read().state != GraphState::Ready;
         let (slots, tombstones) = {
             let side = self.inner.side.read();
@@ -242,9 +274,11 @@ impl VectorIndex {
         // A failed build without newer writes waits for the next write to retry, so a
         // persistently panicking engine cannot spin rebuild threads.
         if pending && (retry || self.needs_compaction(slots, tombstones)) {
-            self.schedule_rebuild();
+            self.start_rebuild(true);
+        } else {
+            self.inner.bg.lock().in_flight = false;
+            self.inner.bg_done.notify_all();
         }
-        self.inner.bg_done.notify_all();
     }
 
     /// Swaps a freshly built graph in (after inserting slots appended since the

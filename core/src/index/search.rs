@@ -3,6 +3,8 @@
 
 use super::distance::score;
 use super::exact;
+use super::graph::{GraphEngine, GraphPanic};
+use super::side_store::SideStore;
 use super::validate;
 use super::{GraphState, Hit, SearchOptions, VectorIndex};
 use crate::{Error, Result};
@@ -10,6 +12,12 @@ use crate::{Error, Result};
 /// Graph searches that return fewer than `k` hits are retried with this much more `ef`
 /// before falling back to an exact scan.
 const EF_ESCALATION: usize = 4;
+/// Filters matching at least this fraction of the slots are searched by over-fetching
+/// from the unfiltered graph search and filtering afterwards.
+const OVERFETCH_MIN_FRACTION: f64 = 0.05;
+/// Below that fraction, matching sets up to this many times `exact_filter_max` are still
+/// scanned exactly; larger ones (huge indexes) use hnsw_rs's filtered traversal.
+const MID_SCAN_FACTOR: usize = 16;
 
 pub(super) fn search(
     idx: &VectorIndex,
@@ -62,23 +70,38 @@ fn search_with(
     };
     let total = side.slots();
     let estimate = filter.map_or(total, |f| side.postings().estimate(f, total));
-    let selective = filter.is_some() && estimate <= inner.config.exact_filter_max;
+    let fraction = estimate as f64 / total.max(1) as f64;
+    // Small matching sets are answered exactly over their postings (recall 1.0). So are
+    // mid-sized ones under OVERFETCH_MIN_FRACTION: hnsw_rs's filtered traversal gives up
+    // early termination and costs about as much as scanning them.
+    let exact_max = inner.config.exact_filter_max;
+    let selective = filter.is_some()
+        && (estimate <= exact_max
+            || (fraction < OVERFETCH_MIN_FRACTION
+                && estimate <= exact_max.saturating_mul(MID_SCAN_FACTOR)));
 
+    let live = side.live_count();
+    // More than `live` results cannot exist; the cap also bounds every allocation sized
+    // by k or ef (hnsw_rs allocates ef-sized heaps and aborts on absurd sizes).
+    let k = k.min(live.max(1));
     let found = match engine {
-        Some(engine) if !selective => {
-            let ef = opts.ef.unwrap_or(inner.config.ef_search).max(k);
-            let plain = excluded.is_empty() && filter.is_none() && side.tombstones() == 0;
+        Some(engine) if !selective && k < live => {
+            let ef = opts
+                .ef
+                .unwrap_or(inner.config.ef_search)
+                .clamp(k, engine.len().max(k));
             let pass = |s: u32| side.is_live(s) && keep(s);
-            let run = |ef: usize| engine.search(&q, k, ef, if plain { None } else { Some(&pass) });
-            match run(ef) {
-                Ok(hits) if hits.len() >= k => Some(hits),
-                Ok(_) => match run(ef.saturating_mul(EF_ESCALATION)) {
-                    Ok(hits) if hits.len() >= k => Some(hits),
-                    // Fewer than k: maybe fewer match, maybe the graph missed some; the
-                    // exact scan below settles it.
-                    Ok(_) => None,
-                    Err(_) => return recover(idx, side, generation, query, k, opts),
-                },
+            match graph_search(
+                engine.as_ref(),
+                &q,
+                k,
+                ef,
+                fraction,
+                &excluded,
+                &side,
+                &pass,
+            ) {
+                Ok(found) => found,
                 Err(_) => return recover(idx, side, generation, query, k, opts),
             }
         }
@@ -108,10 +131,55 @@ fn search_with(
     Ok(hits)
 }
 
+/// Graph search; `None` when the graph found fewer than `k` passing records (maybe fewer
+/// exist, maybe the graph missed some: the caller's exact scan settles it).
+#[allow(clippy::too_many_arguments)]
+fn graph_search(
+    engine: &dyn GraphEngine,
+    q: &[f32],
+    k: usize,
+    ef: usize,
+    fraction: f64,
+    excluded: &[u32],
+    side: &SideStore,
+    pass: &(dyn Fn(u32) -> bool + Sync),
+) -> Result<Option<Vec<(u32, f32)>>, GraphPanic> {
+    if fraction >= OVERFETCH_MIN_FRACTION {
+        // Over-fetch and drop tombstones, exclusions and non-matches, rather than filter
+        // inside hnsw_rs, whose filtered search gives up early termination and explores
+        // far more of the graph.
+        let needed = if fraction >= 1.0 {
+            k
+        } else {
+            (1.5 * k as f64 / fraction).ceil() as usize
+        };
+        let dead = side.tombstones();
+        let slack = if dead == 0 {
+            0
+        } else {
+            2 + (2 * k * dead).div_ceil(side.slots().max(1))
+        };
+        let want = (needed + excluded.len() + slack).min(engine.len());
+        let plain = engine.search(q, want, ef.max(want), None)?;
+        let mut hits: Vec<(u32, f32)> = plain.into_iter().filter(|&(s, _)| pass(s)).collect();
+        if hits.len() >= k {
+            hits.truncate(k);
+            return Ok(Some(hits));
+        }
+    }
+    for ef in [ef, ef.saturating_mul(EF_ESCALATION)] {
+        let hits = engine.search(q, k, ef, Some(pass))?;
+        if hits.len() >= k {
+            return Ok(Some(hits));
+        }
+    }
+    Ok(None)
+}
+
 /// A search panicked inside the graph: discard it, schedule a rebuild, answer exactly.
 fn recover(
     idx: &VectorIndex,
-    side: parking_lot::RwLockReadGuard<'_, super::side_store::SideStore>,
+    side: parking_lot::RwLockReadGuard<'_, SideStore>,
     generation: u64,
     query: &[f32],
     k: usize,

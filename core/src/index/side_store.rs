@@ -100,11 +100,10 @@ impl SideStore {
         slot
     }
 
-    #[allow(dead_code)] // used by graph restore
     /// Appends a dead slot (restore of a graph that still holds a tombstoned node).
-    pub(crate) fn push_dead(&mut self, id: &str) {
-        self.ids.push(Arc::from(id));
-        self.vectors.extend(std::iter::repeat_n(0.0, self.dim));
+    pub(crate) fn push_dead(&mut self, vector: &[f32]) {
+        self.ids.push(Arc::from(""));
+        self.vectors.extend_from_slice(vector);
         self.metadata.push(Value::Null);
         self.live.push(false);
     }

@@ -221,9 +221,8 @@ fn observer_read_only_and_replay() {
     assert!(idx.is_empty());
 }
 
-#[test]
-fn checkpoint_and_restore() {
-    let idx = VectorIndex::new("t", cfg(4)).unwrap();
+fn checkpointed(metric: Metric) -> (VectorIndex, tempfile::TempDir, Vec<Record>) {
+    let idx = VectorIndex::new("t", IndexConfig { metric, ..cfg(4) }).unwrap();
     for i in 0..50 {
         idx.upsert(&format!("r{i}"), &vec_for(i, 4), json!({"i": i}))
             .unwrap();
@@ -233,23 +232,115 @@ fn checkpoint_and_restore() {
     let (records, graph) = idx.checkpoint(dir.path()).unwrap();
     assert!(graph);
     assert_eq!(records.len(), 49);
-    assert!(dir.path().join(hooks::IDS_FILE).exists());
-    assert!(
-        idx.checkpoint(dir.path()).is_err(),
-        "non-empty dir must be refused"
-    );
-    let back = VectorIndex::restore("t", cfg(4), records.clone(), Some(dir.path())).unwrap();
-    back.wait_idle();
-    assert_eq!(back.records(), records);
-    assert_eq!(back.stats().graph_state, GraphState::Ready);
-    let hits = back
-        .search(&vec_for(9, 4), 1, &SearchOptions::default())
-        .unwrap();
-    assert_eq!(hits[0].id, "r9");
+    assert!(dir.path().join(persist::IDS_FILE).exists());
+    (idx, dir, records)
+}
+
+#[test]
+fn checkpoint_and_restore_loads_the_graph() {
+    for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+        let (idx, dir, records) = checkpointed(metric);
+        assert!(
+            idx.checkpoint(dir.path()).is_err(),
+            "non-empty dir must be refused"
+        );
+        let c = IndexConfig { metric, ..cfg(4) };
+        let back = VectorIndex::restore("t", c.clone(), records.clone(), Some(dir.path())).unwrap();
+        let s = back.stats();
+        assert_eq!(
+            (
+                s.rebuilds,
+                s.graph_state,
+                s.graph_nodes,
+                s.live,
+                s.tombstones
+            ),
+            (0, GraphState::Ready, 50, 49, 1)
+        );
+        assert_eq!(back.records(), records);
+        let hits = back
+            .search(&vec_for(9, 4), 3, &SearchOptions::default())
+            .unwrap();
+        // Under raw dot product a longer vector can beat the query's own record.
+        assert!(metric == Metric::Dot || hits[0].id == "r9", "{metric:?}");
+        assert_eq!(
+            hits,
+            idx.search(&vec_for(9, 4), 3, &SearchOptions::default())
+                .unwrap()
+        );
+        // The loaded graph keeps accepting inserts.
+        back.upsert("new", &vec_for(777, 4), json!({})).unwrap();
+        let top = back
+            .search(&vec_for(777, 4), 1, &SearchOptions::default())
+            .unwrap();
+        assert!(metric == Metric::Dot || top[0].id == "new");
+        assert_eq!(back.stats().graph_nodes, 51);
+        // A loaded graph checkpoints and loads again.
+        let dir2 = tempfile::tempdir().unwrap();
+        let (records2, graph2) = back.checkpoint(dir2.path()).unwrap();
+        assert!(graph2);
+        let again =
+            VectorIndex::restore("t", c.clone(), records2.clone(), Some(dir2.path())).unwrap();
+        assert_eq!((again.stats().rebuilds, again.stats().graph_nodes), (0, 51));
+        assert_eq!(again.records(), records2);
+        // Without a graph directory: rebuilt from the records.
+        let rebuilt = VectorIndex::restore("t", c, records.clone(), None).unwrap();
+        assert_eq!(rebuilt.stats().rebuilds, 1);
+        assert_eq!(rebuilt.records(), records);
+    }
     let small = VectorIndex::new("s", cfg(4)).unwrap();
     small.upsert("x", &vec_for(1, 4), json!({})).unwrap();
     let dir2 = tempfile::tempdir().unwrap();
     assert!(!small.checkpoint(dir2.path()).unwrap().1);
+}
+
+#[test]
+fn restore_never_trusts_a_mismatching_graph() {
+    let (_idx, dir, records) = checkpointed(Metric::Cosine);
+    let data = dir.path().join("graph.hnsw.data");
+    let graph = dir.path().join("graph.hnsw.graph");
+    let ids = dir.path().join(persist::IDS_FILE);
+    let restore = |recs: Vec<Record>| {
+        let back = VectorIndex::restore("t", cfg(4), recs.clone(), Some(dir.path())).unwrap();
+        back.wait_idle();
+        assert_eq!(back.records(), recs);
+        assert_eq!(back.stats().graph_state, GraphState::Ready);
+        assert_eq!(
+            back.search(&vec_for(9, 4), 1, &SearchOptions::default())
+                .unwrap()[0]
+                .id,
+            "r9"
+        );
+        back.stats().rebuilds
+    };
+    assert_eq!(restore(records.clone()), 0);
+    // Records that differ from the graph: one vector changed, one record missing.
+    let mut changed = records.clone();
+    changed[3].vector = vec_for(999, 4);
+    let changed = VectorIndex::new("v", cfg(4))
+        .and_then(|v| v.upsert_batch(changed).map(|_| v.records()))
+        .unwrap();
+    assert_eq!(restore(changed), 1);
+    assert_eq!(restore(records[1..].to_vec()), 1);
+    // Damaged files: truncated data, garbage graph, bad id map.
+    let keep = |p: &std::path::Path| std::fs::read(p).unwrap();
+    let (d0, g0, i0) = (keep(&data), keep(&graph), keep(&ids));
+    std::fs::write(&data, &d0[..d0.len() - 7]).unwrap();
+    assert_eq!(restore(records.clone()), 1);
+    std::fs::write(&data, &d0).unwrap();
+    std::fs::write(&graph, b"not a graph").unwrap();
+    assert_eq!(restore(records.clone()), 1);
+    let mut g = g0.clone();
+    g.truncate(g0.len() / 2);
+    std::fs::write(&graph, &g).unwrap();
+    assert_eq!(restore(records.clone()), 1);
+    std::fs::write(&graph, &g0).unwrap();
+    std::fs::write(&ids, br#"{"slots": 2, "ids": ["r0", null]}"#).unwrap();
+    assert_eq!(restore(records.clone()), 1);
+    std::fs::write(&ids, b"{").unwrap();
+    assert_eq!(restore(records.clone()), 1);
+    std::fs::write(&ids, &i0).unwrap();
+    assert_eq!(restore(records), 0);
 }
 
 #[test]
@@ -306,4 +397,49 @@ fn injected_panics_are_recovered() {
             .unwrap();
         assert_eq!(hits[0].id, format!("r{i}"));
     }
+}
+
+#[test]
+fn every_filter_strategy_gives_correct_results() {
+    // exact_filter_max 1: 20 matches of 1000 (2%) go through hnsw_rs's filtered
+    // traversal; 1 match: postings scan; a third: over-fetch; not(...): over-fetch, then
+    // fallbacks.
+    let idx = VectorIndex::new(
+        "t",
+        IndexConfig {
+            exact_filter_max: 1,
+            ..cfg(8)
+        },
+    )
+    .unwrap();
+    let recs: Vec<Record> = (0..1000)
+        .map(|i| Record {
+            id: format!("r{i}"),
+            vector: vec_for(i, 8),
+            metadata: json!({"rare": i % 50 == 0, "one": i == 500, "third": i % 3}),
+        })
+        .collect();
+    idx.upsert_batch(recs).unwrap();
+    idx.wait_idle();
+    for f in [
+        Filter::eq("rare", true),
+        Filter::eq("one", true),
+        Filter::eq("third", 1),
+        Filter::not(Filter::eq("rare", false)),
+        Filter::and(vec![Filter::eq("third", 1), Filter::eq("rare", true)]),
+    ] {
+        let want = (0..1000)
+            .filter(|&i| f.matches(&idx.get(&format!("r{i}")).unwrap().metadata))
+            .count();
+        for q in 0..5 {
+            let opts = SearchOptions {
+                filter: Some(f.clone()),
+                ..Default::default()
+            };
+            let hits = idx.search(&vec_for(q * 97, 8), 10, &opts).unwrap();
+            assert_eq!(hits.len(), want.min(10), "{f:?}");
+            assert!(hits.iter().all(|h| f.matches(&h.metadata)));
+        }
+    }
+    assert_eq!(idx.stats().recovered_panics, 0);
 }

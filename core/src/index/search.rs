@@ -69,7 +69,8 @@ fn search_with(
         )
     };
     let total = side.slots();
-    let estimate = filter.map_or(total, |f| side.postings().estimate(f, total));
+    let candidates = filter.and_then(|f| side.postings().candidates(f));
+    let estimate = candidates.as_ref().map_or(total, |c| c.len());
     let fraction = estimate as f64 / total.max(1) as f64;
     // Small matching sets are answered exactly over their postings (recall 1.0). So are
     // mid-sized ones under OVERFETCH_MIN_FRACTION: hnsw_rs's filtered traversal gives up
@@ -110,10 +111,7 @@ fn search_with(
     let found = match found {
         Some(hits) => hits,
         None => match filter {
-            Some(f) if selective => {
-                let cands = side.postings().candidates(f, total);
-                exact::scan(&side, metric, &q, k, Some(&cands), &keep)
-            }
+            Some(_) if selective => exact::scan(&side, metric, &q, k, candidates.as_deref(), &keep),
             _ => exact::scan(&side, metric, &q, k, None, &keep),
         },
     };

@@ -323,6 +323,17 @@ impl Postings {
         self.candidates(f).map_or(total, |c| c.len())
     }
 
+    /// Whether [`Postings::candidates`] of `f` is exactly the matching set (before
+    /// liveness), so a scan over it can skip evaluating the filter on each record's JSON.
+    /// Only `Not` makes the candidates a strict superset.
+    pub(crate) fn is_exact(f: &Filter) -> bool {
+        match f {
+            Filter::Eq { .. } | Filter::In { .. } => true,
+            Filter::And(fs) | Filter::Or(fs) => fs.iter().all(Self::is_exact),
+            Filter::Not(_) => false,
+        }
+    }
+
     /// Ascending, deduplicated superset of the slots matching `f` (callers re-check
     /// liveness and `f.matches`); `None` means every slot. `And` intersects its parts, so
     /// a city + role filter in a big city is as small as its real match, not as its

@@ -3,6 +3,7 @@
 
 use super::distance::score;
 use super::exact;
+use super::filter::Postings;
 use super::graph::{GraphEngine, GraphPanic};
 use super::side_store::SideStore;
 use super::validate;
@@ -111,6 +112,12 @@ fn search_with(
     let found = match found {
         Some(hits) => hits,
         None => match filter {
+            Some(f) if selective && candidates.is_some() && Postings::is_exact(f) => {
+                // The candidates are the matching set: only exclusions remain to check,
+                // which spares a JSON lookup per candidate on the hot path.
+                let not_excluded = |s: u32| excluded.binary_search(&s).is_err();
+                exact::scan(&side, metric, &q, k, candidates.as_deref(), &not_excluded)
+            }
             Some(_) if selective => exact::scan(&side, metric, &q, k, candidates.as_deref(), &keep),
             _ => exact::scan(&side, metric, &q, k, None, &keep),
         },

@@ -57,8 +57,8 @@ pub struct Env {
     pub agency: drafts::Agency,
     /// (role, city, state) combinations with enough active workers for a fill.
     pub specs: Vec<Spec>,
-    /// Broad role queries for the swap scenario.
-    pub roles: Vec<String>,
+    /// Broad role queries for the swap scenario, with how many workers have the role.
+    pub roles: Vec<(String, usize)>,
     pub ef: usize,
     order_counter: AtomicU64,
 }
@@ -254,9 +254,11 @@ pub fn setup(config: &Config, log: &dyn Fn(&str)) -> Result<(Env, SetupReport), 
             "no city and role has 3 active workers; use a larger --workers".into(),
         ));
     }
-    let mut roles: Vec<String> = roster.values().map(|w| w.role.clone()).collect();
-    roles.sort();
-    roles.dedup();
+    let mut role_counts: BTreeMap<String, usize> = BTreeMap::new();
+    for w in roster.values() {
+        *role_counts.entry(w.role.clone()).or_default() += 1;
+    }
+    let roles: Vec<(String, usize)> = role_counts.into_iter().collect();
     rep.specs = specs.len();
 
     let env = Env {

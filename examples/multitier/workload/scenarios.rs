@@ -164,7 +164,7 @@ fn surge_fill_validate(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
 
 /// search → search again excluding the first ids: no overlap, k results.
 fn profile_swap(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
-    let role = &env.roles[rng.random_range(0..env.roles.len())];
+    let (role, available) = &env.roles[rng.random_range(0..env.roles.len())];
     let query = format!("experienced {role} available this week");
     let mut req = SearchRequest::new(query.clone(), K);
     req.filter = Some(Filter::eq("role", role.as_str()));
@@ -178,7 +178,6 @@ fn profile_swap(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
             dup.id
         ));
     }
-    let available = env.roster.values().filter(|w| &w.role == role).count();
     let expected = K.min(available.saturating_sub(first_ids.len()));
     if second.hits.len() != expected {
         return Err(format!(

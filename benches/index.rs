@@ -100,4 +100,32 @@ fn main() {
         );
     }
     println!("final rss {:?}", common::rss_bytes());
+    if std::env::var("INDEX_BENCH_RAW").is_ok() {
+        raw(&base, &queries, &truth, dim, k);
+    }
+}
+
+/// The same searches on raw hnsw_rs (DistDot, same m / ef_construction), for a quick
+/// overhead ratio; the full comparison is `benches/peers`.
+fn raw(base: &[f32], queries: &[f32], truth: &[Vec<u32>], dim: usize, k: usize) {
+    use hnsw_rs::prelude::{DistDot, Hnsw};
+    let n = base.len() / dim;
+    let t = Instant::now();
+    let h: Hnsw<f32, DistDot> = Hnsw::new(16, n, 16, 200, DistDot);
+    let data: Vec<(&[f32], usize)> = base.chunks(dim).enumerate().map(|(i, v)| (v, i)).collect();
+    h.parallel_insert_slice(&data);
+    println!("raw hnsw_rs build: {:.1}s", t.elapsed().as_secs_f64());
+    let nq = queries.len() / dim;
+    for ef in [16, 32, 64, 128] {
+        let t = Instant::now();
+        let found: Vec<Vec<u32>> = queries
+            .chunks(dim)
+            .map(|q| h.search(q, k, ef).iter().map(|n| n.d_id as u32).collect())
+            .collect();
+        let qps = nq as f64 / t.elapsed().as_secs_f64();
+        println!(
+            "| raw ef {ef} | {qps:.0} | {:.4} |",
+            common::recall_at_k(&found, truth, k)
+        );
+    }
 }

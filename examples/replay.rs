@@ -10,12 +10,15 @@
 //!     --url http://127.0.0.1:11434 --model llama3.1 --cases 30 --concurrency 4
 //! ```
 //!
-//! Without `--cases-file`, the example generates a small synthetic workers corpus
-//! (`--workers`, deterministic by `--seed`) and makes cases from it: outreach emails and
-//! SMS to one worker, and fill proposals for a job order. `--write-cases` saves them as
-//! JSONL to edit and replay later; `--dry-run` only builds the prompts. Synthetic cases
-//! are labelled `pass`, so every failing one is counted as a regression. The API key, if
-//! the server needs one, comes from `LAKEHOUSE_CHAT_API_KEY` or `OPENAI_API_KEY`.
+//! The worker roster is a synthetic corpus (`--workers`, deterministic by `--seed`),
+//! written to `<kb>` as Parquet once and indexed for the live retriever. Cases come from
+//! `--cases-file` (JSONL), `--evidence` (an evidence index written by the materializer;
+//! its recipients must be in the roster) or, by default, are made from the corpus:
+//! outreach emails and SMS to one worker, and fill proposals for a job order.
+//! `--write-cases` saves them as JSONL to edit and replay later; `--dry-run` only builds
+//! the prompts. Synthetic cases are labelled `pass`, so every failing one counts as a
+//! regression. The API key, if the server needs one, comes from
+//! `LAKEHOUSE_CHAT_API_KEY` or `OPENAI_API_KEY`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,8 +28,8 @@ use lakehouse::corpus::{generate_workers, ingest, write_workers_parquet, IngestO
 use lakehouse::embed::HashingEmbedder;
 use lakehouse::index::{IndexConfig, VectorIndex};
 use lakehouse::replay::{
-    load_cases_jsonl, CaseKind, Label, OpenAiChat, OpenAiChatConfig, ReplayCase, ReplayOptions,
-    ReplayRunner, StageTimeouts, WorkerSearch,
+    load_cases_jsonl, load_evidence_index, CaseKind, Label, OpenAiChat, OpenAiChatConfig,
+    ReplayCase, ReplayOptions, ReplayRunner, StageTimeouts, WorkerSearch,
 };
 use lakehouse::retrieve::{Retriever, RetrieverConfig};
 use lakehouse::validate::{JobOrder, ValidatorConfig};
@@ -47,6 +50,11 @@ struct Args {
     /// Cases file (JSONL, one ReplayCase per line); synthetic cases when absent.
     #[arg(long)]
     cases_file: Option<PathBuf>,
+    /// Replay the generation records of this evidence index (the materializer's output
+    /// directory) instead of synthetic cases. Fill records need their job orders, which
+    /// this example does not have: they are listed as skipped.
+    #[arg(long, conflicts_with = "cases_file")]
+    evidence: Option<PathBuf>,
     /// Number of synthetic cases.
     #[arg(long, default_value_t = 30)]
     cases: usize,
@@ -79,9 +87,16 @@ struct Args {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let workers: Vec<Worker> = generate_workers(args.workers, args.seed).collect();
-    let cases = match &args.cases_file {
-        Some(path) => load_cases_jsonl(path)?,
-        None => synthetic_cases(&workers, args.cases),
+    let cases = match (&args.cases_file, &args.evidence) {
+        (Some(path), _) => load_cases_jsonl(path)?,
+        (None, Some(dir)) => {
+            let found = load_evidence_index(dir, Vec::new())?;
+            for s in &found.skipped {
+                eprintln!("skipped evidence {}: {}", s.id, s.reason);
+            }
+            found.cases
+        }
+        (None, None) => synthetic_cases(&workers, args.cases),
     };
     if let Some(path) = &args.write_cases {
         let lines: Vec<String> = cases

@@ -262,3 +262,54 @@ fn fault_injection_background_rebuilds() {
     assert_eq!(s.graph_state, GraphState::Ready, "{s:?}");
     assert_contents(&idx, &[model]);
 }
+
+#[test]
+fn searches_and_writes_during_background_rebuilds_and_compactions() {
+    // Small background threshold: compactions and rebuilds run on the background thread
+    // while 4 writers and 2 searchers keep going.
+    let cfg = IndexConfig {
+        small_index_threshold: 8,
+        background_rebuild_min: 32,
+        ef_construction: 32,
+        m: 8,
+        ..IndexConfig::new(DIM)
+    };
+    let idx = VectorIndex::new("bg-churn", cfg).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let models: Vec<Model> = std::thread::scope(|s| {
+        for t in 0..2u64 {
+            let (idx, stop) = (idx.clone(), &stop);
+            s.spawn(move || {
+                let mut rng = ChaCha8Rng::seed_from_u64(100 + t);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let hits = idx
+                        .search(&random_vector(&mut rng), 5, &SearchOptions::default())
+                        .unwrap();
+                    assert!(hits.len() <= 5);
+                    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+                }
+            });
+        }
+        let writers: Vec<_> = (0..4)
+            .map(|t| {
+                let idx = idx.clone();
+                s.spawn(move || {
+                    let mut model = Model::new();
+                    churn(&idx, t, 60, 300, 7, &mut model);
+                    model
+                })
+            })
+            .collect();
+        let models = writers.into_iter().map(|h| h.join().unwrap()).collect();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        models
+    });
+    idx.wait_idle();
+    assert_contents(&idx, &models);
+    let s = idx.stats();
+    assert_eq!(s.graph_state, GraphState::Ready, "{s:?}");
+    assert!(
+        s.tombstones as f32 <= 0.2 * (s.live + s.tombstones) as f32 + 1.0,
+        "{s:?}"
+    );
+}

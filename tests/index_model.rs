@@ -34,7 +34,7 @@ fn op(ids: u16) -> impl Strategy<Value = Op> {
     prop_oneof![
         5 => (0..ids, any::<u64>()).prop_map(|(id, seed)| Op::Upsert { id, seed }),
         2 => (0..ids).prop_map(|id| Op::Delete { id }),
-        2 => (any::<u64>(), 1usize..16, prop::collection::vec(0..ids, 0..4), prop::option::of(0u8..5))
+        2 => (any::<u64>(), 1usize..16, prop::collection::vec(0..ids, 0..4), prop::option::of(0u8..10))
             .prop_map(|(seed, k, exclude, group)| Op::Search { seed, k, exclude, group }),
     ]
 }
@@ -111,7 +111,14 @@ impl Model {
 fn opts_for(exclude: &[u16], group: Option<u8>) -> SearchOptions {
     SearchOptions {
         exclude_ids: exclude.iter().map(|i| format!("id{i}")).collect(),
-        filter: group.map(|g| Filter::eq("group", g)),
+        // 0..5: one group (a fifth of the ids); 5..10: every group but one.
+        filter: group.map(|g| {
+            if g < 5 {
+                Filter::eq("group", g)
+            } else {
+                Filter::not(Filter::eq("group", g - 5))
+            }
+        }),
         ef: None,
     }
 }

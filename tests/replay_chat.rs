@@ -3,8 +3,8 @@
 mod replay_common;
 
 use lakehouse::replay::{
-    case_from_evidence_json, load_cases_jsonl, parse_cases_jsonl, CaseKind, ChatMessage, ChatModel,
-    ChatParams, Label, OpenAiChat, OpenAiChatConfig,
+    cases_from_evidence, load_cases_jsonl, load_evidence_jsonl, parse_cases_jsonl, CaseKind,
+    ChatMessage, ChatModel, ChatParams, Label, OpenAiChat, OpenAiChatConfig,
 };
 use replay_common::{task, ChatServer};
 
@@ -67,6 +67,14 @@ fn rate_limit_then_success() {
     let c = ask(&client(&server, 5_000), "flaky429", "c").unwrap();
     assert!(c.content.contains("Lakeside Staffing"));
     assert_eq!(server.count(), 2);
+}
+
+#[test]
+fn a_long_retry_after_fails_at_once() {
+    let server = ChatServer::start();
+    let e = ask(&client(&server, 5_000), "busy_hour", "h").unwrap_err();
+    assert!(e.to_string().contains("retry after 3600 s"), "{e}");
+    assert_eq!(server.count(), 1);
 }
 
 #[test]
@@ -151,32 +159,62 @@ fn cases_file_errors_name_the_line() {
 
 #[test]
 fn evidence_generation_records_become_cases() {
-    let record = serde_json::json!({
+    // The shape the materializer's sms_draft / fill_proposal transforms write.
+    let sms = serde_json::json!({
         "schema": "evidence_record.v1", "id": "ev-1", "transform": "sms_draft",
         "source_stream": "sms_draft", "source_line": 3, "ts": "2026-11-25T09:00:00Z",
-        "day": "2026-11-25", "kind": "generation", "task": "Offer a shift",
-        "input": {"query": "forklift Dayton", "recipient": "w-1"}, "output": "…",
-        "label": "accepted", "model": "m", "prompt_tokens": 1, "completion_tokens": 1,
-        "latency_ms": 5, "worker_ids": ["w-1"], "order_id": null, "metadata": {}
+        "day": "2026-11-25", "kind": "generation", "task": "sms_outreach",
+        "input": {"template": null, "prompt": "Text Ana about the Tuesday shift"},
+        "output": {"body": "…"}, "label": "valid", "model": "m", "prompt_tokens": 1,
+        "completion_tokens": 1, "latency_ms": 5, "worker_ids": ["w-1"], "order_id": null,
+        "metadata": {"verdict": null, "sent": true}
     });
-    let case = case_from_evidence_json(&record).unwrap().unwrap();
-    assert_eq!((case.case_id.as_str(), case.kind), ("ev-1", CaseKind::Sms));
-    assert_eq!(case.recipient.as_deref(), Some("w-1"));
-    assert_eq!(case.original_label, Some(Label::Pass));
-
-    let mut search = record.clone();
+    let mut search = sms.clone();
     search["kind"] = "retrieval".into();
-    assert!(case_from_evidence_json(&search).unwrap().is_none());
-
-    let mut fill = record.clone();
+    search["transform"] = "search".into();
+    let mut fill = sms.clone();
+    fill["id"] = "ev-2".into();
     fill["transform"] = "fill_proposal".into();
-    fill["label"] = serde_json::Value::Bool(false);
+    fill["label"] = "invalid".into();
+    fill["order_id"] = "o-1".into();
     fill["input"] =
-        serde_json::json!({"query": "forklift", "job_order": replay_common::job_order("o-1")});
-    let case = case_from_evidence_json(&fill).unwrap().unwrap();
+        serde_json::json!({"client": "Acme", "role": "forklift operator", "headcount": 2});
+    let mut orphan = fill.clone();
+    orphan["id"] = "ev-3".into();
+    orphan["order_id"] = "o-404".into();
+
+    let order: lakehouse::validate::JobOrder =
+        serde_json::from_value(replay_common::job_order("o-1")).unwrap();
+    let got = cases_from_evidence(&[sms, search, fill, orphan], vec![order]);
+    assert_eq!(got.ignored, 1);
+    assert_eq!(got.cases.len(), 2);
+    let (a, b) = (&got.cases[0], &got.cases[1]);
+    assert_eq!((a.case_id.as_str(), a.kind), ("ev-1", CaseKind::Sms));
+    assert_eq!(a.recipient.as_deref(), Some("w-1"));
+    assert_eq!(a.task, "Text Ana about the Tuesday shift");
+    assert_eq!(a.original_label, Some(Label::Pass));
     assert_eq!(
-        (case.kind, case.original_label),
+        (b.kind, b.original_label),
         (CaseKind::Fill, Some(Label::Fail))
     );
-    assert!(case.recipient.is_none() && case.job_order.is_some());
+    assert_eq!(b.job_order.as_ref().unwrap().order_id, "o-1");
+    assert_eq!(got.skipped.len(), 1);
+    assert_eq!(got.skipped[0].id, "ev-3");
+    assert!(
+        got.skipped[0].reason.contains("o-404"),
+        "{}",
+        got.skipped[0].reason
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("evidence.jsonl");
+    std::fs::write(
+        &path,
+        "{}
+not json
+",
+    )
+    .unwrap();
+    let e = load_evidence_jsonl(&path, vec![]).unwrap_err();
+    assert!(e.to_string().contains("line 2"), "{e}");
 }

@@ -398,6 +398,20 @@ fn limit_budget_and_overrunning_models() {
         .all(|r| r.error_code.as_deref() == Some("TIMEOUT")));
     assert_eq!(log_lines(kb.path()).len(), 3);
 
+    struct Panicky;
+    impl ChatModel for Panicky {
+        fn complete(&self, _m: &[ChatMessage], _p: &ChatParams) -> lakehouse::Result<Completion> {
+            panic!("model bug")
+        }
+    }
+    let kb = tempfile::tempdir().unwrap();
+    let out = runner(kb.path(), Arc::new(Panicky), ReplayOptions::default())
+        .run(cases(&lines))
+        .unwrap();
+    assert_eq!(out.report.errors_by_code["CALLBACK"], 5);
+    assert!(out.runs[0].error.as_deref().unwrap().contains("model bug"));
+    assert_eq!(log_lines(kb.path()).len(), 5);
+
     let kb = tempfile::tempdir().unwrap();
     let out = runner(kb.path(), Arc::new(Broken), ReplayOptions::default())
         .run(cases(&lines))
@@ -575,4 +589,48 @@ fn live_retriever_feeds_the_prompt() {
         run.retrieved_ids
     );
     assert_schema_valid(&log_lines(&kb));
+}
+
+#[test]
+fn evidence_in_replay_runs_out_and_back_into_evidence() {
+    use lakehouse::journal::Journal;
+    use lakehouse::materialize::Materializer;
+    use lakehouse::replay::load_evidence_index;
+
+    let kb = tempfile::tempdir().unwrap();
+    let out = kb.path().join("out");
+    let journal = Journal::open(kb.path()).unwrap();
+    // Three recorded SMS drafts: two judged valid at the time, one invalid.
+    for (i, (scenario, ok)) in [("good_sms", true), ("ssn_sms", true), ("good_sms", false)]
+        .iter()
+        .enumerate()
+    {
+        let id = format!("e-{i}");
+        let event = serde_json::json!({
+            "event_id": id, "ts": "2026-11-24T15:00:00Z", "worker_id": "w-1",
+            "prompt": task(scenario, &id), "body": "…", "model": "old-model",
+            "verdict": {"ok": ok, "violations": []}, "sent": true
+        });
+        journal.append_value("sms_draft", &event).unwrap();
+    }
+    let first = Materializer::new(kb.path(), &out).unwrap().run().unwrap();
+    assert_eq!(first.quarantined, 0);
+
+    let from_evidence = load_evidence_index(&out, vec![]).unwrap();
+    assert_eq!(from_evidence.cases.len(), 3, "{:?}", from_evidence.skipped);
+    let server = ChatServer::start();
+    let outcome = runner(kb.path(), chat(&server), ReplayOptions::default())
+        .run(from_evidence.cases)
+        .unwrap();
+    assert_eq!((outcome.report.passed, outcome.report.failed), (2, 1));
+    assert_eq!(
+        outcome.report.regressions, 1,
+        "the SSN draft was valid originally"
+    );
+    assert_eq!(outcome.report.fixed, 1);
+
+    // The replay log is itself journal input: every line materializes, none quarantined.
+    let second = Materializer::new(kb.path(), &out).unwrap().run().unwrap();
+    assert_eq!(second.quarantined, 0, "{second:?}");
+    assert_eq!(second.transforms["replay_run"].written, 3);
 }

@@ -16,6 +16,7 @@
 //! | `error500` | always HTTP 500 |
 //! | `flaky429` | 429 (`Retry-After: 0`) on the first request of the case, then a good SMS |
 //! | `garbage` | HTTP 200 with an HTML body |
+//! | `busy_hour` | 429 with `Retry-After: 3600` |
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -179,6 +180,11 @@ fn answer(first_line: &str, body: &[u8], state: &State) -> (&'static str, String
             }
         }
         "garbage" => ("200 OK", String::new(), "<html>oops</html>".into()),
+        "busy_hour" => (
+            "429 Too Many Requests",
+            "Retry-After: 3600\r\n".into(),
+            r#"{"error":"come back later"}"#.into(),
+        ),
         _ => ok(good_sms(&first)),
     }
 }

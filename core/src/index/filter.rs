@@ -1,5 +1,6 @@
 //! Metadata filters and the per-field value postings that estimate their selectivity.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -317,45 +318,50 @@ impl Postings {
     }
 
     /// Upper bound of the number of slots matching `f`, out of `total` slots.
+    #[cfg(test)]
     pub(crate) fn estimate(&self, f: &Filter, total: usize) -> usize {
-        match f {
-            Filter::Eq { field, value } => self.list(field, value).len(),
-            Filter::In { field, values } => values
-                .iter()
-                .map(|v| self.list(field, v).len())
-                .sum::<usize>()
-                .min(total),
-            Filter::And(fs) => fs
-                .iter()
-                .map(|f| self.estimate(f, total))
-                .min()
-                .unwrap_or(total),
-            Filter::Or(fs) => fs
-                .iter()
-                .map(|f| self.estimate(f, total))
-                .sum::<usize>()
-                .min(total),
-            Filter::Not(_) => total,
-        }
+        self.candidates(f).map_or(total, |c| c.len())
     }
 
     /// Ascending, deduplicated superset of the slots matching `f` (callers re-check
-    /// liveness and `f.matches`).
-    pub(crate) fn candidates(&self, f: &Filter, total: usize) -> Vec<u32> {
+    /// liveness and `f.matches`); `None` means every slot. `And` intersects its parts, so
+    /// a city + role filter in a big city is as small as its real match, not as its
+    /// smallest part: that size decides between exact scan and graph search.
+    pub(crate) fn candidates(&self, f: &Filter) -> Option<Cow<'_, [u32]>> {
         match f {
-            Filter::Eq { field, value } => self.list(field, value).to_vec(),
-            Filter::In { field, values } => union(
+            Filter::Eq { field, value } => Some(Cow::Borrowed(self.list(field, value))),
+            Filter::In { field, values } => Some(Cow::Owned(union(
                 values
                     .iter()
                     .map(|v| self.list(field, v).to_vec())
                     .collect(),
-            ),
-            Filter::And(fs) => match fs.iter().min_by_key(|f| self.estimate(f, total)) {
-                Some(best) => self.candidates(best, total),
-                None => (0..total as u32).collect(),
-            },
-            Filter::Or(fs) => union(fs.iter().map(|f| self.candidates(f, total)).collect()),
-            Filter::Not(_) => (0..total as u32).collect(),
+            ))),
+            Filter::And(fs) => {
+                let mut parts: Vec<Cow<'_, [u32]>> =
+                    fs.iter().filter_map(|f| self.candidates(f)).collect();
+                parts.sort_by_key(|p| p.len());
+                let mut parts = parts.into_iter();
+                let smallest = parts.next()?;
+                let rest: Vec<Cow<'_, [u32]>> = parts.collect();
+                if rest.is_empty() {
+                    return Some(smallest);
+                }
+                Some(Cow::Owned(
+                    smallest
+                        .iter()
+                        .copied()
+                        .filter(|s| rest.iter().all(|l| l.binary_search(s).is_ok()))
+                        .collect(),
+                ))
+            }
+            Filter::Or(fs) => {
+                let mut lists = Vec::with_capacity(fs.len());
+                for f in fs {
+                    lists.push(self.candidates(f)?.into_owned());
+                }
+                Some(Cow::Owned(union(lists)))
+            }
+            Filter::Not(_) => None,
         }
     }
 }
@@ -439,13 +445,20 @@ mod tests {
         p.add(2, &json!({"c":"a","n":2}));
         p.add(3, &json!({"c":"a","n":2.0}));
         assert_eq!(p.estimate(&Filter::eq("c", "a"), 4), 3);
-        assert_eq!(p.candidates(&Filter::eq("t", "x"), 4), vec![0]);
-        assert_eq!(p.candidates(&Filter::eq("n", 2), 4), vec![2, 3]);
+        let cands = |f: &Filter| p.candidates(f).map(|c| c.into_owned());
+        assert_eq!(cands(&Filter::eq("t", "x")), Some(vec![0]));
+        assert_eq!(cands(&Filter::eq("n", 2)), Some(vec![2, 3]));
+        // And intersects: c=a is {0,2,3}, t=y is {0,1}.
         let f = Filter::and(vec![Filter::eq("c", "a"), Filter::eq("t", "y")]);
-        assert_eq!(p.estimate(&f, 4), 2);
-        assert_eq!(p.candidates(&f, 4), vec![0, 1]);
+        assert_eq!(p.estimate(&f, 4), 1);
+        assert_eq!(cands(&f), Some(vec![0]));
+        // A Not part cannot narrow the superset; the other parts still do.
+        let f = Filter::and(vec![Filter::eq("c", "a"), Filter::not(Filter::eq("n", 2))]);
+        assert_eq!(cands(&f), Some(vec![0, 2, 3]));
         let f = Filter::or(vec![Filter::eq("c", "b"), Filter::eq("n", 2)]);
-        assert_eq!(p.candidates(&f, 4), vec![1, 2, 3]);
+        assert_eq!(cands(&f), Some(vec![1, 2, 3]));
+        let f = Filter::or(vec![Filter::eq("c", "b"), Filter::not(Filter::eq("n", 2))]);
+        assert_eq!(cands(&f), None);
         assert_eq!(p.estimate(&Filter::not(Filter::eq("c", "a")), 4), 4);
     }
 }

@@ -216,7 +216,8 @@ impl VectorIndex {
     /// (no full copy of the store, no lock held while inserting). Slot numbering only
     /// changes with the generation, so a changed generation aborts the build.
     fn build_chunked(&self, snap: &Snapshot) -> Option<Arc<dyn GraphEngine>> {
-        const CHUNK: usize = 2048;
+        // Large enough that the per-chunk join of the parallel insert costs little.
+        const CHUNK: usize = 8192;
         let dim = self.inner.config.dim;
         let count = snap.order.as_ref().map_or(snap.len, Vec::len);
         let mut buf: Vec<f32> = Vec::with_capacity(CHUNK.min(count) * dim);

@@ -12,6 +12,12 @@ use crate::{Error, Result};
 /// Graph searches that return fewer than `k` hits are retried with this much more `ef`
 /// before falling back to an exact scan.
 const EF_ESCALATION: usize = 4;
+/// Filters matching at least this fraction of the slots are searched by over-fetching
+/// from the unfiltered graph search and filtering afterwards.
+const OVERFETCH_MIN_FRACTION: f64 = 0.05;
+/// Below that fraction, matching sets up to this many times `exact_filter_max` are still
+/// scanned exactly; larger ones (huge indexes) use hnsw_rs's filtered traversal.
+const MID_SCAN_FACTOR: usize = 16;
 
 pub(super) fn search(
     idx: &VectorIndex,
@@ -63,8 +69,17 @@ fn search_with(
         )
     };
     let total = side.slots();
-    let estimate = filter.map_or(total, |f| side.postings().estimate(f, total));
-    let selective = filter.is_some() && estimate <= inner.config.exact_filter_max;
+    let candidates = filter.and_then(|f| side.postings().candidates(f));
+    let estimate = candidates.as_ref().map_or(total, |c| c.len());
+    let fraction = estimate as f64 / total.max(1) as f64;
+    // Small matching sets are answered exactly over their postings (recall 1.0). So are
+    // mid-sized ones under OVERFETCH_MIN_FRACTION: hnsw_rs's filtered traversal gives up
+    // early termination and costs about as much as scanning them.
+    let exact_max = inner.config.exact_filter_max;
+    let selective = filter.is_some()
+        && (estimate <= exact_max
+            || (fraction < OVERFETCH_MIN_FRACTION
+                && estimate <= exact_max.saturating_mul(MID_SCAN_FACTOR)));
 
     let live = side.live_count();
     // More than `live` results cannot exist; the cap also bounds every allocation sized
@@ -82,7 +97,7 @@ fn search_with(
                 &q,
                 k,
                 ef,
-                filter.is_none(),
+                fraction,
                 &excluded,
                 &side,
                 &pass,
@@ -96,10 +111,7 @@ fn search_with(
     let found = match found {
         Some(hits) => hits,
         None => match filter {
-            Some(f) if selective => {
-                let cands = side.postings().candidates(f, total);
-                exact::scan(&side, metric, &q, k, Some(&cands), &keep)
-            }
+            Some(_) if selective => exact::scan(&side, metric, &q, k, candidates.as_deref(), &keep),
             _ => exact::scan(&side, metric, &q, k, None, &keep),
         },
     };
@@ -125,22 +137,27 @@ fn graph_search(
     q: &[f32],
     k: usize,
     ef: usize,
-    no_metadata_filter: bool,
+    fraction: f64,
     excluded: &[u32],
     side: &SideStore,
     pass: &(dyn Fn(u32) -> bool + Sync),
 ) -> Result<Option<Vec<(u32, f32)>>, GraphPanic> {
-    if no_metadata_filter {
-        // Tombstones and exclusions are rare: over-fetch and drop them, rather than
-        // filter inside hnsw_rs, whose filtered search gives up early termination and
-        // explores far more of the graph.
+    if fraction >= OVERFETCH_MIN_FRACTION {
+        // Over-fetch and drop tombstones, exclusions and non-matches, rather than filter
+        // inside hnsw_rs, whose filtered search gives up early termination and explores
+        // far more of the graph.
+        let needed = if fraction >= 1.0 {
+            k
+        } else {
+            (1.5 * k as f64 / fraction).ceil() as usize
+        };
         let dead = side.tombstones();
         let slack = if dead == 0 {
             0
         } else {
             2 + (2 * k * dead).div_ceil(side.slots().max(1))
         };
-        let want = (k + excluded.len() + slack).min(engine.len());
+        let want = (needed + excluded.len() + slack).min(engine.len());
         let plain = engine.search(q, want, ef.max(want), None)?;
         let mut hits: Vec<(u32, f32)> = plain.into_iter().filter(|&(s, _)| pass(s)).collect();
         if hits.len() >= k {

@@ -275,6 +275,14 @@ fn checkpoint_and_restore_loads_the_graph() {
             .unwrap();
         assert!(metric == Metric::Dot || top[0].id == "new");
         assert_eq!(back.stats().graph_nodes, 51);
+        // A loaded graph checkpoints and loads again.
+        let dir2 = tempfile::tempdir().unwrap();
+        let (records2, graph2) = back.checkpoint(dir2.path()).unwrap();
+        assert!(graph2);
+        let again =
+            VectorIndex::restore("t", c.clone(), records2.clone(), Some(dir2.path())).unwrap();
+        assert_eq!((again.stats().rebuilds, again.stats().graph_nodes), (0, 51));
+        assert_eq!(again.records(), records2);
         // Without a graph directory: rebuilt from the records.
         let rebuilt = VectorIndex::restore("t", c, records.clone(), None).unwrap();
         assert_eq!(rebuilt.stats().rebuilds, 1);
@@ -389,4 +397,49 @@ fn injected_panics_are_recovered() {
             .unwrap();
         assert_eq!(hits[0].id, format!("r{i}"));
     }
+}
+
+#[test]
+fn every_filter_strategy_gives_correct_results() {
+    // exact_filter_max 1: 20 matches of 1000 (2%) go through hnsw_rs's filtered
+    // traversal; 1 match: postings scan; a third: over-fetch; not(...): over-fetch, then
+    // fallbacks.
+    let idx = VectorIndex::new(
+        "t",
+        IndexConfig {
+            exact_filter_max: 1,
+            ..cfg(8)
+        },
+    )
+    .unwrap();
+    let recs: Vec<Record> = (0..1000)
+        .map(|i| Record {
+            id: format!("r{i}"),
+            vector: vec_for(i, 8),
+            metadata: json!({"rare": i % 50 == 0, "one": i == 500, "third": i % 3}),
+        })
+        .collect();
+    idx.upsert_batch(recs).unwrap();
+    idx.wait_idle();
+    for f in [
+        Filter::eq("rare", true),
+        Filter::eq("one", true),
+        Filter::eq("third", 1),
+        Filter::not(Filter::eq("rare", false)),
+        Filter::and(vec![Filter::eq("third", 1), Filter::eq("rare", true)]),
+    ] {
+        let want = (0..1000)
+            .filter(|&i| f.matches(&idx.get(&format!("r{i}")).unwrap().metadata))
+            .count();
+        for q in 0..5 {
+            let opts = SearchOptions {
+                filter: Some(f.clone()),
+                ..Default::default()
+            };
+            let hits = idx.search(&vec_for(q * 97, 8), 10, &opts).unwrap();
+            assert_eq!(hits.len(), want.min(10), "{f:?}");
+            assert!(hits.iter().all(|h| f.matches(&h.metadata)));
+        }
+    }
+    assert_eq!(idx.stats().recovered_panics, 0);
 }

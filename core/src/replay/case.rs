@@ -52,16 +52,19 @@ pub enum Label {
 }
 
 impl Label {
-    /// Reads the label spellings found in cases files and evidence records: booleans and
-    /// `pass`/`ok`/`accepted`/`approved`/`success`, `fail`/`rejected`/`failure`
-    /// (case-insensitive). Anything else is `None`.
+    /// Reads the label spellings found in cases files and evidence records: booleans,
+    /// `pass`/`ok`/`valid`/`accepted`/`approved`/`success` and
+    /// `fail`/`invalid`/`rejected`/`failure` (case-insensitive; the materializer labels
+    /// drafts `valid`/`invalid`). Anything else is `None`.
     pub fn from_json(v: &serde_json::Value) -> Option<Label> {
         match v {
             serde_json::Value::Bool(true) => Some(Label::Pass),
             serde_json::Value::Bool(false) => Some(Label::Fail),
             serde_json::Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-                "pass" | "passed" | "ok" | "accepted" | "approved" | "success" => Some(Label::Pass),
-                "fail" | "failed" | "rejected" | "failure" => Some(Label::Fail),
+                "pass" | "passed" | "ok" | "valid" | "accepted" | "approved" | "success" => {
+                    Some(Label::Pass)
+                }
+                "fail" | "failed" | "invalid" | "rejected" | "failure" => Some(Label::Fail),
                 _ => None,
             },
             _ => None,
@@ -175,94 +178,6 @@ fn read_cases(reader: impl BufRead, origin: &str) -> Result<Vec<ReplayCase>> {
             )));
         }
         out.push(case);
-    }
-    Ok(out)
-}
-
-/// Turns one `evidence_record.v1` (as JSON, SPEC §4) into a case.
-///
-/// Only `kind = "generation"` records of the `email_draft`, `sms_draft` and
-/// `fill_proposal` transforms are cases; others give `Ok(None)`. The case id is the
-/// evidence id; the query comes from `input.query` (or `metadata.query`, or the input
-/// itself when it is a string), the recipient from `input.recipient` /
-/// `input.worker_id` or the first of `worker_ids`, the job order from
-/// `input.job_order` / `metadata.job_order`, the label from `label`.
-pub fn case_from_evidence_json(record: &serde_json::Value) -> Result<Option<ReplayCase>> {
-    let field = |name: &str| record.get(name).filter(|v| !v.is_null());
-    let str_field = |name: &str| field(name).and_then(|v| v.as_str()).map(str::to_string);
-    if str_field("kind").as_deref() != Some("generation") {
-        return Ok(None);
-    }
-    let kind = match str_field("transform").as_deref() {
-        Some("email_draft") => CaseKind::Email,
-        Some("sms_draft") => CaseKind::Sms,
-        Some("fill_proposal") => CaseKind::Fill,
-        _ => return Ok(None),
-    };
-    let id = str_field("id").ok_or_else(|| Error::invalid("evidence record without an id"))?;
-    let input = field("input");
-    let metadata = field("metadata");
-    let lookup = |key: &str| {
-        input
-            .and_then(|i| i.get(key))
-            .or_else(|| metadata.and_then(|m| m.get(key)))
-            .filter(|v| !v.is_null())
-    };
-    let query = lookup("query")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .or_else(|| input.and_then(|i| i.as_str()).map(str::to_string))
-        .unwrap_or_default();
-    let task = str_field("task").unwrap_or_default();
-    let recipient = match kind {
-        CaseKind::Fill => None,
-        _ => lookup("recipient")
-            .or_else(|| lookup("worker_id"))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .or_else(|| {
-                field("worker_ids")
-                    .and_then(|w| w.get(0))
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-            }),
-    };
-    let job_order = match (kind, lookup("job_order")) {
-        (CaseKind::Fill, Some(v)) => Some(serde_json::from_value(v.clone()).map_err(|e| {
-            Error::invalid(format!("evidence '{id}': job_order does not parse: {e}"))
-        })?),
-        _ => None,
-    };
-    let case = ReplayCase {
-        case_id: id,
-        kind,
-        query,
-        task,
-        recipient,
-        job_order,
-        original_label: field("label").and_then(Label::from_json),
-    };
-    case.check()?;
-    Ok(Some(case))
-}
-
-/// Reads cases from evidence records written as JSONL (one `evidence_record.v1` per
-/// line, e.g. exported with DuckDB). Records that are not generation cases are
-/// skipped; a malformed line is an error naming it.
-pub fn load_evidence_jsonl(path: impl AsRef<Path>) -> Result<Vec<ReplayCase>> {
-    let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| Error::io(path, e))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let wrap = |e: String| Error::invalid(format!("{} line {}: {e}", path.display(), i + 1));
-        let v: serde_json::Value = serde_json::from_str(&line).map_err(|e| wrap(e.to_string()))?;
-        if let Some(case) = case_from_evidence_json(&v).map_err(|e| wrap(e.to_string()))? {
-            out.push(case);
-        }
     }
     Ok(out)
 }

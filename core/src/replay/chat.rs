@@ -3,8 +3,9 @@
 //! [`OpenAiChat`] speaks `POST {base}/v1/chat/completions`, which OpenAI, Ollama, vLLM
 //! and llama.cpp's server all serve. It is blocking (ureq), keeps one connection pool
 //! per client, retries 429 and 5xx answers a bounded number of times with exponential
-//! backoff (honouring a small `Retry-After`), and maps everything else to a clear
-//! [`Error::Http`] or [`Error::Timeout`].
+//! backoff (honouring a `Retry-After` in seconds up to `backoff_max_ms`; a longer one
+//! fails the call at once), and maps everything else to a clear [`Error::Http`] or
+//! [`Error::Timeout`].
 //!
 //! The build enables no TLS backend in ureq, so `https://` base URLs are refused with an
 //! [`Error::Http`]; local servers (Ollama, vLLM, llama.cpp) speak plain HTTP.
@@ -140,7 +141,7 @@ pub struct OpenAiChatConfig {
     pub max_retries: u32,
     /// First backoff; doubles on each retry.
     pub backoff_base_ms: u64,
-    /// Cap on any single wait, including one asked for by `Retry-After`.
+    /// Cap on any single wait; a `Retry-After` asking for longer fails the call.
     pub backoff_max_ms: u64,
 }
 
@@ -426,6 +427,19 @@ impl ChatModel for OpenAiChat {
                                 retry.snippet
                             ),
                         ));
+                    }
+                    // A server asking for a long pause will not be ready after a short one.
+                    if let Some(s) = retry.retry_after_s {
+                        if s.saturating_mul(1000) > self.config.backoff_max_ms {
+                            return Err(self.http_err(
+                                Some(retry.status),
+                                format!(
+                                    "status {}: server asks to retry after {s} s, longer than \
+                                     backoff_max_ms ({} ms)",
+                                    retry.status, self.config.backoff_max_ms
+                                ),
+                            ));
+                        }
                     }
                     let wait = self.backoff(retry_no, retry.retry_after_s);
                     if let Some(t) = total {

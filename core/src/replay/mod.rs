@@ -6,12 +6,13 @@
 //! `replay_run.v1` record per case appended to `<kb>/replay_runs.jsonl`).
 //!
 //! Cases come from a JSONL cases file ([`load_cases_jsonl`]) or from evidence records
-//! ([`case_from_evidence_json`]).
+//! ([`load_evidence_index`], [`cases_from_evidence`], [`load_evidence_jsonl`]).
 
 mod bundle;
 mod case;
 mod chat;
 mod check;
+mod evidence;
 mod parse;
 mod record;
 mod report;
@@ -21,12 +22,13 @@ mod search;
 pub use bundle::{
     build_bundle, estimate_tokens, prompt_hash, worker_card, Bundle, BundleConfig, PhonePolicy,
 };
-pub use case::{
-    case_from_evidence_json, load_cases_jsonl, load_evidence_jsonl, parse_cases_jsonl, CaseKind,
-    Label, ReplayCase,
-};
+pub use case::{load_cases_jsonl, parse_cases_jsonl, CaseKind, Label, ReplayCase};
 pub use chat::{
     ChatMessage, ChatModel, ChatParams, ChatRole, Completion, OpenAiChat, OpenAiChatConfig,
+};
+pub use evidence::{
+    case_from_evidence_json, cases_from_evidence, load_evidence_index, load_evidence_jsonl,
+    EvidenceCases, SkippedEvidence,
 };
 pub use parse::{
     extract_json_object, parse_email, parse_proposal, parse_sms, strip_code_fence, EmailParts,

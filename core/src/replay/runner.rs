@@ -106,6 +106,33 @@ pub struct ReplayOutcome {
 /// Re-runs cases through retrieve → bundle → chat → validate → log.
 ///
 /// Cheap to clone (shared state behind an `Arc`); safe to run from several threads.
+///
+/// ```
+/// use std::sync::Arc;
+/// use lakehouse::replay::*;
+/// use lakehouse::validate::ValidatorConfig;
+///
+/// // Any ChatModel works; this one always writes the same compliant SMS.
+/// struct Canned;
+/// impl ChatModel for Canned {
+///     fn complete(&self, _m: &[ChatMessage], _p: &ChatParams) -> lakehouse::Result<Completion> {
+///         Ok(Completion {
+///             content: "Lakeside Staffing: shift Tue 7am. Reply STOP to opt out".into(),
+///             model: "canned".into(), prompt_tokens: 50, completion_tokens: 12,
+///         })
+///     }
+/// }
+/// let kb = std::env::temp_dir().join(format!("lakehouse-replay-doc-{}", std::process::id()));
+/// let runner = ReplayRunner::new(&kb, Arc::new(Canned), None, vec![],
+///     ValidatorConfig::default(), ReplayOptions::default())?;
+/// let cases = parse_cases_jsonl(
+///     r#"{"case_id":"c-1","kind":"sms","query":"forklift Dayton","original_label":"pass"}"#)?;
+/// let outcome = runner.run(cases)?;
+/// assert_eq!((outcome.report.passed, outcome.report.regressions), (1, 0));
+/// assert!(runner.log_path()?.exists()); // one replay_run.v1 line per case
+/// # std::fs::remove_dir_all(&kb).ok();
+/// # Ok::<(), lakehouse::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ReplayRunner {
     inner: Arc<Inner>,
@@ -269,7 +296,10 @@ impl ReplayRunner {
                     }
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if let Some(p) = progress {
-                        if !p(n, total) {
+                        // A panicking callback stops the run like one returning false.
+                        let go_on =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p(n, total)));
+                        if !go_on.unwrap_or(false) {
                             cancelled.store(true, Ordering::Relaxed);
                         }
                     }
@@ -340,17 +370,22 @@ impl ReplayRunner {
         let opts = &inner.options;
         let t = &opts.timeouts;
 
+        let known_recipient = match case.kind {
+            CaseKind::Fill => None,
+            _ => case.recipient.as_ref().and_then(|id| inner.workers.get(id)),
+        };
+        let query = search_query(case, known_recipient);
         let ranked_ids = timed(run, Stage::Retrieve, t.retrieve_ms, || {
             case.check()?;
             match &inner.search {
-                Some(s) if !case.query.trim().is_empty() => s.search(&case.query, opts.k),
+                Some(s) if !query.is_empty() => s.search(&query, opts.k),
                 _ => Ok(Vec::new()),
             }
         })?;
 
         let recipient = match (&case.kind, &case.recipient) {
             (CaseKind::Fill, _) | (_, None) => None,
-            (_, Some(id)) => Some(inner.workers.get(id).ok_or_else(|| {
+            (_, Some(id)) => Some(known_recipient.ok_or_else(|| {
                 (
                     Stage::Bundle,
                     Error::NotFound {
@@ -398,6 +433,20 @@ impl ReplayRunner {
     }
 }
 
+/// The case's query, or — for cases recorded without one (evidence records carry
+/// none) — the role and location of the order or the recipient.
+fn search_query(case: &ReplayCase, recipient: Option<&Worker>) -> String {
+    let q = case.query.trim();
+    if !q.is_empty() {
+        return q.to_string();
+    }
+    match (&case.job_order, recipient) {
+        (Some(o), _) => format!("{} {} {}", o.role, o.city, o.state),
+        (None, Some(w)) => format!("{} {} {}", w.role, w.city, w.state),
+        (None, None) => String::new(),
+    }
+}
+
 /// Runs one stage, records its time, and turns an error or an overrun into
 /// `(stage, error)`.
 fn timed<T>(
@@ -407,7 +456,19 @@ fn timed<T>(
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T, (Stage, Error)> {
     let start = Instant::now();
-    let out = f();
+    // Stages run user code (chat models, searches, Python or JS callbacks); a panic
+    // there fails this case, not the run.
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".into());
+        Err(Error::Callback(format!(
+            "{} stage panicked: {what}",
+            stage.as_str()
+        )))
+    });
     let elapsed = start.elapsed();
     run.stage_us.set(stage, elapsed.as_micros() as u64);
     let value = out.map_err(|e| (stage, e))?;

@@ -186,6 +186,9 @@ pub fn setup(config: &Config, log: &dyn Fn(&str)) -> Result<(Env, SetupReport), 
             let mut cfg = IndexConfig::new(config.dim);
             cfg.ef_search = config.ef;
             let idx = store.create_index(&name, cfg)?;
+            // Injected faults start with the ingest: the graph misbehaves from the
+            // first insert on, and the index must still take every worker.
+            set_fault_rate(&[&idx], config)?;
             log(&format!("ingesting {} into index {name}", path.display()));
             let t = Instant::now();
             let bar = indicatif::ProgressBar::new(roster.len() as u64);
@@ -220,6 +223,13 @@ pub fn setup(config: &Config, log: &dyn Fn(&str)) -> Result<(Env, SetupReport), 
     let playbooks = store.create_index("playbook_memory", pb_cfg)?;
 
     set_fault_rate(&[&workers_index, &playbooks], config)?;
+    if workers_index.len() != roster.len() {
+        return Err(Error::Internal(format!(
+            "index {name} holds {} workers after setup, corpus has {}",
+            workers_index.len(),
+            roster.len()
+        )));
+    }
 
     let retriever = Retriever::new(
         embedder,

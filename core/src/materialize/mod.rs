@@ -344,3 +344,70 @@ pub fn parse_event<E: serde::de::DeserializeOwned>(line: &str) -> Result<E> {
         Error::invalid(what)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev() -> Evidence {
+        let ts = "2026-11-25T23:59:59.123456789Z".parse().unwrap();
+        Evidence::new("e1", ts, EvidenceKind::Audit, "t")
+    }
+
+    #[test]
+    fn record_truncates_to_micros_and_days_by_utc_date() {
+        let r = EvidenceRecord::from_evidence("search", "search", 3, ev()).unwrap();
+        assert_eq!(
+            serde_json::to_value(&r.ts).unwrap(),
+            "2026-11-25T23:59:59.123456Z"
+        );
+        assert_eq!(r.day, "2026-11-25");
+        let mut e = ev();
+        e.ts = "2026-11-25T20:30:00-05:00"
+            .parse::<DateTime<chrono::FixedOffset>>()
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            EvidenceRecord::from_evidence("s", "s", 1, e).unwrap().day,
+            "2026-11-26"
+        );
+    }
+
+    #[test]
+    fn id_is_sha256_of_transform_nul_key() {
+        // The documented construction: transform, one NUL byte, source key.
+        assert_eq!(
+            evidence_id("search", "e1"),
+            hex(&Sha256::digest(b"search\0e1"))
+        );
+        assert_ne!(evidence_id("searche", "1"), evidence_id("search", "e1"));
+    }
+
+    #[test]
+    fn bad_evidence_is_refused() {
+        let mut e = ev();
+        e.metadata = serde_json::json!([1]);
+        assert_eq!(
+            EvidenceRecord::from_evidence("s", "s", 1, e)
+                .unwrap_err()
+                .code(),
+            "INVALID_INPUT"
+        );
+        let mut e = ev();
+        e.source_key.clear();
+        assert!(EvidenceRecord::from_evidence("s", "s", 1, e).is_err());
+        let mut e = ev();
+        e.latency_ms = Some(u64::MAX);
+        assert!(EvidenceRecord::from_evidence("s", "s", 1, e).is_err());
+    }
+
+    #[test]
+    fn evidence_from_json_defaults_optional_fields() {
+        let e: Evidence = serde_json::from_str(
+            r#"{"source_key":"k","ts":"2026-11-25T10:00:00Z","kind":"feedback","task":"x"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.metadata, serde_json::json!({}));
+        assert!(e.worker_ids.is_empty() && e.label.is_none());
+    }
+}

@@ -358,7 +358,7 @@ mod tests {
     fn record_truncates_to_micros_and_days_by_utc_date() {
         let r = EvidenceRecord::from_evidence("search", "search", 3, ev()).unwrap();
         assert_eq!(
-            serde_json::to_value(&r.ts).unwrap(),
+            serde_json::to_value(r.ts).unwrap(),
             "2026-11-25T23:59:59.123456Z"
         );
         assert_eq!(r.day, "2026-11-25");

@@ -15,6 +15,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use super::{EvidenceKind, EvidenceRecord};
 use crate::{Error, Result};
@@ -155,8 +156,25 @@ impl PartWriter {
         row_group_bytes: usize,
     ) -> Result<Self> {
         let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let props = WriterProperties::builder()
+        // One writer per day is open during a run, so per-writer buffers are kept
+        // small: modest pages, and dictionaries only where values repeat.
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
+            .set_dictionary_enabled(false)
+            .set_data_page_size_limit(128 << 10)
+            .set_dictionary_page_size_limit(128 << 10);
+        for c in [
+            "schema",
+            "transform",
+            "source_stream",
+            "kind",
+            "task",
+            "label",
+            "model",
+        ] {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(c), true);
+        }
+        let props = props
             .set_max_row_group_row_count(Some(row_group_rows.max(1)))
             .set_max_row_group_bytes(Some(row_group_bytes.max(1)))
             .build();

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(default)]
 pub struct MaterializeConfig {
-    /// Records buffered per day before they are encoded into the part.
+    /// Records buffered per day before they are encoded into the part (one part per
+    /// day is open during a run, so memory grows with days × this).
     pub batch_rows: usize,
     /// Parquet row-group size limit in rows.
     pub row_group_rows: usize,
@@ -27,9 +28,9 @@ pub struct MaterializeConfig {
 impl Default for MaterializeConfig {
     fn default() -> Self {
         MaterializeConfig {
-            batch_rows: 1024,
+            batch_rows: 256,
             row_group_rows: 65_536,
-            row_group_bytes: 4 << 20,
+            row_group_bytes: 512 << 10,
             progress_every: 10_000,
             quarantine_text_max: 4096,
         }

@@ -34,6 +34,9 @@ struct Args {
     /// Skip waiting for the background graph rebuild (its cost is about `build`).
     #[arg(long)]
     no_rebuild_wait: bool,
+    /// Reuse the "big" index already in `--dir` (skips building it).
+    #[arg(long)]
+    reuse: bool,
     /// Work directory (default: a temp dir, removed afterwards).
     #[arg(long)]
     dir: Option<std::path::PathBuf>,
@@ -79,8 +82,8 @@ fn main() -> lakehouse::Result<()> {
 
     // 1. Build the large index and snapshot it (records + graph).
     let t = Instant::now();
-    let (build_s, snapshot_s, snap_bytes, graph_bytes);
-    {
+    let (mut build_s, mut snapshot_s) = (f64::NAN, f64::NAN);
+    if !args.reuse {
         let lake = Lakehouse::open_with(&root, quiet.clone())?;
         let ix = lake.create_index("big", IndexConfig::new(args.dim))?;
         let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -96,17 +99,16 @@ fn main() -> lakehouse::Result<()> {
         let t = Instant::now();
         lake.snapshot("big")?;
         snapshot_s = secs(t);
-        let dir = root.join("big");
-        let size_of = |prefix: &str| -> u64 {
-            walk(&dir)
-                .into_iter()
-                .filter(|(p, _)| p.contains(prefix))
-                .map(|(_, s)| s)
-                .sum()
-        };
-        snap_bytes = size_of("snap-");
-        graph_bytes = size_of("graph-");
     }
+    let dir = root.join("big");
+    let size_of = |prefix: &str| -> u64 {
+        walk(&dir)
+            .into_iter()
+            .filter(|(p, _)| p.contains(prefix))
+            .map(|(_, s)| s)
+            .sum()
+    };
+    let (snap_bytes, graph_bytes) = (size_of("snap-"), size_of("graph-"));
 
     // 2. Cold open with the saved graph.
     let t = Instant::now();

@@ -47,7 +47,8 @@ struct Inner {
 ///
 /// A writable open of an index holds an exclusive OS lock on its directory: a second
 /// writer (another `Lakehouse` on the same directory, here or in another process)
-/// gets `LOCKED`. [`Lakehouse::open_read_only`] takes no lock and sees the index as
+/// gets `LOCKED`. The lock lives as long as the index does: until the `Lakehouse` and
+/// every handle are dropped and any background graph rebuild has finished. [`Lakehouse::open_read_only`] takes no lock and sees the index as
 /// of its open.
 #[derive(Clone)]
 pub struct Lakehouse {

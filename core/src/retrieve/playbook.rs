@@ -88,6 +88,7 @@ pub(super) fn boosts(
     }
     let opts = SearchOptions {
         filter: Some(Filter::eq("outcome", Outcome::Success.as_str())),
+        ef: Some(config.playbook_ef.max(config.playbook_k)),
         ..SearchOptions::default()
     };
     let t = config.playbook_threshold;

@@ -20,6 +20,10 @@ pub struct RetrieverConfig {
     pub playbook_weight: f32,
     /// Nearest successful playbooks examined per warm search.
     pub playbook_k: usize,
+    /// Search breadth of the playbook lookup. Generous by default: the memory is small,
+    /// and a precedent the approximate search misses is a recorded fill that fails to
+    /// come back on top.
+    pub playbook_ef: usize,
 }
 
 impl Default for RetrieverConfig {
@@ -29,12 +33,14 @@ impl Default for RetrieverConfig {
             playbook_threshold: 0.9,
             playbook_weight: 1.0,
             playbook_k: 16,
+            playbook_ef: 256,
         }
     }
 }
 
 impl RetrieverConfig {
-    /// Checks ranges: threshold in `[-1, 1)`, weight finite and ≥ 0, `playbook_k` ≥ 1.
+    /// Checks ranges: threshold in `[-1, 1)`, weight finite and ≥ 0, `playbook_k` and
+    /// `playbook_ef` ≥ 1.
     pub fn validate(&self) -> Result<()> {
         let t = self.playbook_threshold;
         if !(-1.0..1.0).contains(&t) {
@@ -50,6 +56,11 @@ impl RetrieverConfig {
         }
         if self.playbook_k == 0 {
             return Err(Error::InvalidConfig("playbook_k must be at least 1".into()));
+        }
+        if self.playbook_ef == 0 {
+            return Err(Error::InvalidConfig(
+                "playbook_ef must be at least 1".into(),
+            ));
         }
         Ok(())
     }

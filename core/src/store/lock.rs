@@ -13,6 +13,10 @@ use crate::{Error, Result};
 /// File name of the lock file inside an index directory.
 pub(crate) const LOCK_FILE: &str = "LOCK";
 
+/// Extra attempts, and the pause between them, before a held lock is reported.
+const LOCK_RETRIES: u32 = 20;
+const LOCK_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// A held exclusive lock; released when dropped.
 #[derive(Debug)]
 pub(crate) struct DirLock {
@@ -31,13 +35,23 @@ impl DirLock {
             .truncate(false)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(DirLock { _file: file, path }),
-            Err(TryLockError::WouldBlock) => Err(Error::Locked {
-                path: dir.to_path_buf(),
-            }),
-            Err(TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        // A lock released a moment ago can still be held by a duplicate of its
+        // descriptor in a child this process is spawning (between fork and exec, before
+        // close-on-exec drops it). Retry briefly so a writer reopening right after
+        // closing does not see its own ghost; a real second writer still gets Locked.
+        for attempt in 0..=LOCK_RETRIES {
+            match file.try_lock() {
+                Ok(()) => return Ok(DirLock { _file: file, path }),
+                Err(TryLockError::WouldBlock) if attempt < LOCK_RETRIES => {
+                    std::thread::sleep(LOCK_RETRY_PAUSE);
+                }
+                Err(TryLockError::WouldBlock) => break,
+                Err(TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+            }
         }
+        Err(Error::Locked {
+            path: dir.to_path_buf(),
+        })
     }
 
     /// The lock file.

@@ -4,7 +4,9 @@
 //! the query embedding, metadata `{"query", "worker_ids": [..], "outcome":
 //! "success"|"failure", "recorded_at"}`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+
+use parking_lot::Mutex;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -74,10 +76,73 @@ pub(super) fn playbook_record(
     Ok((id, metadata))
 }
 
+/// The last successful playbooks recorded through this retriever, scanned exactly on
+/// every warm search. The graph search over thousands of near-identical queries is
+/// approximate and can miss the precedent recorded a moment ago; a coordinator expects
+/// that fill to come back on top, so recent ones never depend on the graph.
+pub(super) struct RecentPlaybooks {
+    capacity: usize,
+    items: Mutex<VecDeque<Recent>>,
+}
+
+struct Recent {
+    id: String,
+    /// Unit length, so a dot product is the cosine.
+    vector: Vec<f32>,
+    worker_ids: Vec<String>,
+}
+
+impl RecentPlaybooks {
+    pub(super) fn new(capacity: usize) -> Self {
+        RecentPlaybooks {
+            capacity,
+            items: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+        }
+    }
+
+    pub(super) fn push(&self, id: &str, vector: &[f32], worker_ids: &[String]) {
+        if self.capacity == 0 {
+            return;
+        }
+        let Some(vector) = unit(vector) else { return };
+        let mut items = self.items.lock();
+        items.retain(|r| r.id != id);
+        if items.len() >= self.capacity {
+            items.pop_front();
+        }
+        items.push_back(Recent {
+            id: id.to_string(),
+            vector,
+            worker_ids: worker_ids.to_vec(),
+        });
+    }
+
+    /// (playbook id, cosine, worker ids) of recent playbooks at least `threshold` similar.
+    fn similar(&self, query: &[f32], threshold: f32) -> Vec<(String, f32, Vec<String>)> {
+        let Some(q) = unit(query) else {
+            return Vec::new();
+        };
+        self.items
+            .lock()
+            .iter()
+            .filter_map(|r| {
+                let sim: f32 = r.vector.iter().zip(&q).map(|(a, b)| a * b).sum();
+                (sim >= threshold).then(|| (r.id.clone(), sim, r.worker_ids.clone()))
+            })
+            .collect()
+    }
+}
+
+fn unit(v: &[f32]) -> Option<Vec<f32>> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    (norm.is_finite() && norm > 0.0).then(|| v.iter().map(|x| x / norm).collect())
+}
+
 /// Boost per worker from the successful playbooks similar to `query`, and the ids of
 /// the playbooks that contributed.
 pub(super) fn boosts(
     playbooks: &VectorIndex,
+    recent: &RecentPlaybooks,
     query: &[f32],
     config: &RetrieverConfig,
 ) -> Result<(HashMap<String, f32>, Vec<String>)> {
@@ -92,26 +157,64 @@ pub(super) fn boosts(
         ..SearchOptions::default()
     };
     let t = config.playbook_threshold;
+    let mut found: Vec<(String, f32, Vec<String>)> = Vec::new();
     for pb in playbooks.search(query, config.playbook_k, &opts)? {
         if pb.score < t {
             continue;
         }
-        // Rescaled so a playbook at the threshold adds nothing and an identical query
-        // adds the full weight: the closest precedent dominates near-duplicates.
-        let strength = ((pb.score - t) / (1.0 - t)).clamp(0.0, 1.0);
-        let boost = config.playbook_weight * strength;
         let Some(ids) = pb.metadata.get("worker_ids").and_then(Value::as_array) else {
             continue;
         };
-        for id in ids.iter().filter_map(Value::as_str) {
-            let e = out.entry(id.to_string()).or_insert(0.0);
+        let ids = ids.iter().filter_map(Value::as_str).map(str::to_string);
+        found.push((pb.id, pb.score, ids.collect()));
+    }
+    for r in recent.similar(query, t) {
+        if !found.iter().any(|(id, _, _)| *id == r.0) {
+            found.push(r);
+        }
+    }
+    for (id, score, workers) in found {
+        // Rescaled so a playbook at the threshold adds nothing and an identical query
+        // adds the full weight: the closest precedent dominates near-duplicates.
+        let strength = ((score - t) / (1.0 - t)).clamp(0.0, 1.0);
+        let boost = config.playbook_weight * strength;
+        for w in workers {
+            let e = out.entry(w).or_insert(0.0);
             // Max, not sum: many similar playbooks naming one worker should not push
             // that worker past an identical precedent.
             if boost > *e {
                 *e = boost;
             }
         }
-        used.push(pb.id);
+        used.push(id);
     }
     Ok((out, used))
+}
+
+#[cfg(test)]
+mod recent_tests {
+    use super::RecentPlaybooks;
+
+    #[test]
+    fn recent_buffer_finds_similar_evicts_oldest_and_replaces_by_id() {
+        let recent = RecentPlaybooks::new(2);
+        let w = |s: &str| vec![s.to_string()];
+        recent.push("pb-a", &[2.0, 0.0], &w("a"));
+        recent.push("pb-b", &[0.0, 3.0], &w("b"));
+        // Cosine, not raw dot: lengths do not matter.
+        let hits = recent.similar(&[5.0, 0.0], 0.9);
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].0.as_str(), hits[0].2.clone()), ("pb-a", w("a")));
+        assert!((hits[0].1 - 1.0).abs() < 1e-6);
+        // Capacity 2: a third playbook evicts the oldest.
+        recent.push("pb-c", &[1.0, 1.0], &w("c"));
+        assert!(recent.similar(&[1.0, 0.0], 0.9).is_empty());
+        // Re-recording an id replaces it instead of duplicating it.
+        recent.push("pb-c", &[1.0, 1.0], &w("c"));
+        assert_eq!(recent.similar(&[1.0, 1.0], 0.99).len(), 1);
+        // Zero and non-finite vectors are ignored, never a panic.
+        recent.push("pb-z", &[0.0, 0.0], &w("z"));
+        assert!(recent.similar(&[0.0, 0.0], -1.0).is_empty());
+        assert!(RecentPlaybooks::new(0).similar(&[1.0, 0.0], 0.0).is_empty());
+    }
 }

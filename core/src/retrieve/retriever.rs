@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::playbook::{boosts, playbook_record, Outcome};
+use super::playbook::{boosts, playbook_record, Outcome, RecentPlaybooks};
 use super::{RetrievedHit, RetrieverConfig, SearchRequest, SearchResponse};
 use crate::embed::{CacheStats, CachedEmbedder, Embedder};
 use crate::index::{Metric, SearchOptions, VectorIndex};
@@ -49,6 +49,7 @@ struct Inner {
     embedder: CachedEmbedder,
     workers: VectorIndex,
     playbooks: VectorIndex,
+    recent: RecentPlaybooks,
     config: RetrieverConfig,
 }
 
@@ -80,6 +81,7 @@ impl Retriever {
                 embedder,
                 workers,
                 playbooks,
+                recent: RecentPlaybooks::new(config.recent_playbooks),
                 config,
             }),
         })
@@ -117,7 +119,12 @@ impl Retriever {
             .collect();
         let mut playbooks_used = Vec::new();
         if req.use_playbook {
-            let (boost, used) = boosts(&self.inner.playbooks, &query, &self.inner.config)?;
+            let (boost, used) = boosts(
+                &self.inner.playbooks,
+                &self.inner.recent,
+                &query,
+                &self.inner.config,
+            )?;
             playbooks_used = used;
             if !boost.is_empty() {
                 self.apply_boosts(&mut hits, boost, &query, req);
@@ -184,6 +191,9 @@ impl Retriever {
         let (id, metadata) = playbook_record(query, worker_ids, outcome)?;
         let (vector, _) = self.inner.embedder.embed_shared(query)?;
         self.inner.playbooks.upsert(&id, &vector, metadata)?;
+        if outcome == Outcome::Success {
+            self.inner.recent.push(&id, &vector, worker_ids);
+        }
         Ok(id)
     }
 

@@ -24,6 +24,10 @@ pub struct RetrieverConfig {
     /// and a precedent the approximate search misses is a recorded fill that fails to
     /// come back on top.
     pub playbook_ef: usize,
+    /// Successful playbooks recorded through this retriever that are also kept in a
+    /// small buffer scanned exactly, so a fill recorded a moment ago is never missed by
+    /// the approximate graph search (0 turns it off).
+    pub recent_playbooks: usize,
 }
 
 impl Default for RetrieverConfig {
@@ -34,6 +38,7 @@ impl Default for RetrieverConfig {
             playbook_weight: 1.0,
             playbook_k: 16,
             playbook_ef: 256,
+            recent_playbooks: 1024,
         }
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::Embedder;
+use crate::http::{retry_after_secs, snippet};
 use crate::{Error, Result};
 
 /// Wire protocol spoken by the embedding server.
@@ -233,11 +234,7 @@ impl HttpEmbedder {
             .send_json(&body)
             .map_err(|e| (self.transport_failure(e), None))?;
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+        let retry_after = retry_after_secs(&resp);
         // Vectors are big: 64 texts × 3072 values as JSON text approach 4 MB.
         let text = resp
             .body_mut()
@@ -350,15 +347,6 @@ fn with_attempts(err: Error, attempts: u32) -> Error {
             ms,
         },
         other => other,
-    }
-}
-
-fn snippet(text: &str) -> String {
-    const MAX: usize = 200;
-    let t = text.trim();
-    match t.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}…", &t[..i]),
-        None => t.to_string(),
     }
 }
 

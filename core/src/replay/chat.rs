@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::http::{retry_after_secs, snippet};
 
 /// Who wrote a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,11 +293,7 @@ impl OpenAiChat {
             Err(e) => return Err(self.map_transport(e, deadline)),
         };
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+        let retry_after = retry_after_secs(&resp);
         let text = resp
             .body_mut()
             .read_to_string()
@@ -462,15 +459,6 @@ impl OpenAiChat {
             ms: t.as_millis() as u64,
         }
     }
-}
-
-/// The first 200 characters of a body, for error messages.
-fn snippet(text: &str) -> String {
-    let mut s: String = text.chars().take(200).collect();
-    if s.len() < text.len() {
-        s.push('…');
-    }
-    s
 }
 
 #[derive(Deserialize)]

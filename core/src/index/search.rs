@@ -16,9 +16,17 @@ const EF_ESCALATION: usize = 4;
 /// Filters matching at least this fraction of the slots are searched by over-fetching
 /// from the unfiltered graph search and filtering afterwards.
 const OVERFETCH_MIN_FRACTION: f64 = 0.05;
-/// Below that fraction, matching sets up to this many times `exact_filter_max` are still
-/// scanned exactly; larger ones (huge indexes) use hnsw_rs's filtered traversal.
+/// Matching sets up to this many times `exact_filter_max` are scanned exactly over their
+/// postings when the graph cannot answer: below `OVERFETCH_MIN_FRACTION` always, above it
+/// when the over-fetch came back short. Larger ones (huge indexes) use hnsw_rs's filtered
+/// traversal, which gives up early termination and at 100k costs more than such a scan.
 const MID_SCAN_FACTOR: usize = 16;
+/// Exact-scan candidates that cost about as much as one unit of graph `ef` (hnsw_rs visits
+/// ~`ef × M` nodes through heaps and locks). Measured with `examples/peers_bench` at 768-d:
+/// one ef unit ≈ 65 postings scanned at 100k (vectors come from RAM) and ≈ 230 at 20k (from
+/// cache). In between, so a scan — recall 1.0 — is chosen while it costs at most ~1.5× the
+/// approximate answer.
+const SCAN_PER_EF: usize = 100;
 
 pub(super) fn search(
     idx: &VectorIndex,
@@ -73,19 +81,24 @@ fn search_with(
     let candidates = filter.and_then(|f| side.postings().candidates(f));
     let estimate = candidates.as_ref().map_or(total, |c| c.len());
     let fraction = estimate as f64 / total.max(1) as f64;
-    // Small matching sets are answered exactly over their postings (recall 1.0). So are
-    // mid-sized ones under OVERFETCH_MIN_FRACTION: hnsw_rs's filtered traversal gives up
-    // early termination and costs about as much as scanning them.
-    let exact_max = inner.config.exact_filter_max;
-    let selective = filter.is_some()
-        && (estimate <= exact_max
-            || (fraction < OVERFETCH_MIN_FRACTION
-                && estimate <= exact_max.saturating_mul(MID_SCAN_FACTOR)));
-
     let live = side.live_count();
     // More than `live` results cannot exist; the cap also bounds every allocation sized
     // by k or ef (hnsw_rs allocates ef-sized heaps and aborts on absurd sizes).
     let k = k.min(live.max(1));
+    // Small matching sets are answered exactly over their postings (recall 1.0). So are
+    // mid-sized ones under OVERFETCH_MIN_FRACTION (hnsw_rs's filtered traversal gives up
+    // early termination and costs about as much as scanning them), and above it those
+    // cheaper to scan than the over-fetching graph search would be to run.
+    let exact_max = inner.config.exact_filter_max;
+    let scannable = candidates.is_some() && estimate <= exact_max.saturating_mul(MID_SCAN_FACTOR);
+    let graph_cost = opts
+        .ef
+        .unwrap_or(inner.config.ef_search)
+        .max(overfetch_want(k, fraction))
+        .saturating_mul(SCAN_PER_EF);
+    let selective = filter.is_some()
+        && (estimate <= exact_max
+            || (scannable && (fraction < OVERFETCH_MIN_FRACTION || estimate <= graph_cost)));
     let found = match engine {
         Some(engine) if !selective && k < live => {
             let ef = opts
@@ -99,6 +112,7 @@ fn search_with(
                 k,
                 ef,
                 fraction,
+                !scannable,
                 &excluded,
                 &side,
                 &pass,
@@ -111,15 +125,15 @@ fn search_with(
     };
     let found = match found {
         Some(hits) => hits,
-        None => match filter {
-            Some(f) if selective && candidates.is_some() && Postings::is_exact(f) => {
+        // Whatever led here, a filter's postings bound the scan.
+        None => match (filter, candidates.as_deref()) {
+            (Some(f), Some(c)) if Postings::is_exact(f) => {
                 // The candidates are the matching set: only exclusions remain to check,
                 // which spares a JSON lookup per candidate on the hot path.
                 let not_excluded = |s: u32| excluded.binary_search(&s).is_err();
-                exact::scan(&side, metric, &q, k, candidates.as_deref(), &not_excluded)
+                exact::scan(&side, metric, &q, k, Some(c), &not_excluded)
             }
-            Some(_) if selective => exact::scan(&side, metric, &q, k, candidates.as_deref(), &keep),
-            _ => exact::scan(&side, metric, &q, k, None, &keep),
+            (_, c) => exact::scan(&side, metric, &q, k, c, &keep),
         },
     };
     let mut hits: Vec<Hit> = found
@@ -137,7 +151,8 @@ fn search_with(
 }
 
 /// Graph search; `None` when the graph found fewer than `k` passing records (maybe fewer
-/// exist, maybe the graph missed some: the caller's exact scan settles it).
+/// exist, maybe the graph missed some: the caller's exact scan settles it). Without
+/// `traverse_filtered`, a short over-fetch goes straight to that scan.
 #[allow(clippy::too_many_arguments)]
 fn graph_search(
     engine: &dyn GraphEngine,
@@ -145,6 +160,7 @@ fn graph_search(
     k: usize,
     ef: usize,
     fraction: f64,
+    traverse_filtered: bool,
     excluded: &[u32],
     side: &SideStore,
     pass: &(dyn Fn(u32) -> bool + Sync),
@@ -153,23 +169,24 @@ fn graph_search(
         // Over-fetch and drop tombstones, exclusions and non-matches, rather than filter
         // inside hnsw_rs, whose filtered search gives up early termination and explores
         // far more of the graph.
-        let needed = if fraction >= 1.0 {
-            k
-        } else {
-            (1.5 * k as f64 / fraction).ceil() as usize
-        };
+        let needed = overfetch_want(k, fraction);
         let dead = side.tombstones();
         let slack = if dead == 0 {
             0
         } else {
             2 + (2 * k * dead).div_ceil(side.slots().max(1))
         };
-        let want = (needed + excluded.len() + slack).min(engine.len());
+        let want = needed
+            .saturating_add(excluded.len() + slack)
+            .min(engine.len());
         let plain = engine.search(q, want, ef.max(want), None)?;
         let mut hits: Vec<(u32, f32)> = plain.into_iter().filter(|&(s, _)| pass(s)).collect();
         if hits.len() >= k {
             hits.truncate(k);
             return Ok(Some(hits));
+        }
+        if !traverse_filtered {
+            return Ok(None);
         }
     }
     for ef in [ef, ef.saturating_mul(EF_ESCALATION)] {
@@ -179,6 +196,18 @@ fn graph_search(
         }
     }
     Ok(None)
+}
+
+/// How many unfiltered graph results should hold `k` matches of a filter that keeps
+/// `fraction` of the slots, with margin.
+fn overfetch_want(k: usize, fraction: f64) -> usize {
+    if fraction >= 1.0 {
+        k
+    } else if fraction <= 0.0 {
+        usize::MAX
+    } else {
+        (1.5 * k as f64 / fraction).ceil() as usize
+    }
 }
 
 /// A search panicked inside the graph: discard it, schedule a rebuild, answer exactly.

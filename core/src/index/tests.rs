@@ -443,3 +443,53 @@ fn every_filter_strategy_gives_correct_results() {
     }
     assert_eq!(idx.stats().recovered_panics, 0);
 }
+
+#[test]
+fn mid_fraction_filter_cheaper_to_scan_is_exact() {
+    // 100 of 1000 match (10%): above OVERFETCH_MIN_FRACTION, but the over-fetch would
+    // need ~150 graph results, dearer than scanning 100 postings, so even ef 1 is exact.
+    let idx = VectorIndex::new(
+        "t",
+        IndexConfig {
+            exact_filter_max: 10,
+            ..cfg(8)
+        },
+    )
+    .unwrap();
+    let recs: Vec<Record> = (0..1000)
+        .map(|i| Record {
+            id: format!("r{i}"),
+            vector: vec_for(i, 8),
+            metadata: json!({"tenth": i % 10 == 0}),
+        })
+        .collect();
+    idx.upsert_batch(recs).unwrap();
+    idx.wait_idle();
+    let f = Filter::eq("tenth", true);
+    for q in 0..20 {
+        let query = vec_for(q * 37 + 1, 8);
+        let norm = query.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let mut want: Vec<(f32, String)> = (0..1000)
+            .step_by(10)
+            .map(|i| {
+                let r = idx.get(&format!("r{i}")).unwrap();
+                let s: f32 = r.vector.iter().zip(&query).map(|(a, b)| a * b / norm).sum();
+                (s, r.id)
+            })
+            .collect();
+        want.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let opts = SearchOptions {
+            ef: Some(1),
+            filter: Some(f.clone()),
+            ..Default::default()
+        };
+        let got: Vec<String> = idx
+            .search(&query, 10, &opts)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        let want: Vec<String> = want.into_iter().take(10).map(|(_, id)| id).collect();
+        assert_eq!(got, want, "query {q}");
+    }
+}

@@ -21,12 +21,16 @@ const OVERFETCH_MIN_FRACTION: f64 = 0.05;
 /// when the over-fetch came back short. Larger ones (huge indexes) use hnsw_rs's filtered
 /// traversal, which gives up early termination and at 100k costs more than such a scan.
 const MID_SCAN_FACTOR: usize = 16;
-/// Exact-scan candidates that cost about as much as one unit of graph `ef` (hnsw_rs visits
-/// ~`ef × M` nodes through heaps and locks). Measured with `examples/peers_bench` at 768-d:
-/// one ef unit ≈ 65 postings scanned at 100k (vectors come from RAM) and ≈ 230 at 20k (from
-/// cache). In between, so a scan — recall 1.0 — is chosen while it costs at most ~1.5× the
-/// approximate answer.
-const SCAN_PER_EF: usize = 100;
+/// Postings scanned that cost about as much as one over-fetched graph result. Measured
+/// with `examples/peers_bench` at 100k × 768, filter keeping 10%: over-fetching ~150
+/// results (ef ≥ 150) answered 321 QPS at recall 0.93, scanning the 10k postings 375 QPS
+/// at recall 1.0, so one result ≈ 75 postings; 100 leans towards the exact answer.
+const SCAN_PER_OVERFETCHED: usize = 100;
+/// Filters matching at least this fraction are never scanned instead of over-fetched:
+/// the over-fetch is then at most 3 × k results, next to a scan of half the index. (In
+/// multitier, scanning the playbook index under its `outcome` filter instead cost 10%
+/// throughput.)
+const SCAN_MAX_FRACTION: f64 = 0.5;
 
 pub(super) fn search(
     idx: &VectorIndex,
@@ -87,18 +91,16 @@ fn search_with(
     let k = k.min(live.max(1));
     // Small matching sets are answered exactly over their postings (recall 1.0). So are
     // mid-sized ones under OVERFETCH_MIN_FRACTION (hnsw_rs's filtered traversal gives up
-    // early termination and costs about as much as scanning them), and above it those
-    // cheaper to scan than the over-fetching graph search would be to run.
+    // early termination and costs about as much as scanning them), and, up to
+    // SCAN_MAX_FRACTION, those cheaper to scan than the over-fetch would be to run.
     let exact_max = inner.config.exact_filter_max;
     let scannable = candidates.is_some() && estimate <= exact_max.saturating_mul(MID_SCAN_FACTOR);
-    let graph_cost = opts
-        .ef
-        .unwrap_or(inner.config.ef_search)
-        .max(overfetch_want(k, fraction))
-        .saturating_mul(SCAN_PER_EF);
+    let overfetch_cost = overfetch_want(k, fraction).saturating_mul(SCAN_PER_OVERFETCHED);
     let selective = filter.is_some()
         && (estimate <= exact_max
-            || (scannable && (fraction < OVERFETCH_MIN_FRACTION || estimate <= graph_cost)));
+            || (scannable
+                && (fraction < OVERFETCH_MIN_FRACTION
+                    || (fraction < SCAN_MAX_FRACTION && estimate <= overfetch_cost))));
     let found = match engine {
         Some(engine) if !selective && k < live => {
             let ef = opts

@@ -445,9 +445,10 @@ fn every_filter_strategy_gives_correct_results() {
 }
 
 #[test]
-fn mid_fraction_filter_cheaper_to_scan_is_exact() {
-    // 100 of 1000 match (10%): above OVERFETCH_MIN_FRACTION, but the over-fetch would
-    // need ~150 graph results, dearer than scanning 100 postings, so even ef 1 is exact.
+fn short_overfetch_is_settled_by_a_scan_of_the_postings() {
+    // 100 of 1000 match (10%), so the search over-fetches ~150 unfiltered results; the
+    // matches all point away from the query, so none come back and the answer must come
+    // from the scan of the 100 postings (within 16 × exact_filter_max), exactly.
     let idx = VectorIndex::new(
         "t",
         IndexConfig {
@@ -457,17 +458,23 @@ fn mid_fraction_filter_cheaper_to_scan_is_exact() {
     )
     .unwrap();
     let recs: Vec<Record> = (0..1000)
-        .map(|i| Record {
-            id: format!("r{i}"),
-            vector: vec_for(i, 8),
-            metadata: json!({"tenth": i % 10 == 0}),
+        .map(|i| {
+            let mut v: Vec<f32> = vec_for(i, 8).iter().map(|x| x * 0.2).collect();
+            let far = i % 10 == 0;
+            v[0] = if far { -1.0 } else { 1.0 };
+            Record {
+                id: format!("r{i}"),
+                vector: v,
+                metadata: json!({"far": far}),
+            }
         })
         .collect();
     idx.upsert_batch(recs).unwrap();
     idx.wait_idle();
-    let f = Filter::eq("tenth", true);
-    for q in 0..20 {
-        let query = vec_for(q * 37 + 1, 8);
+    let f = Filter::eq("far", true);
+    for q in 0..10 {
+        let mut query: Vec<f32> = vec_for(q * 37 + 1, 8).iter().map(|x| x * 0.2).collect();
+        query[0] = 1.0;
         let norm = query.iter().map(|x| x * x).sum::<f32>().sqrt();
         let mut want: Vec<(f32, String)> = (0..1000)
             .step_by(10)
@@ -479,7 +486,7 @@ fn mid_fraction_filter_cheaper_to_scan_is_exact() {
             .collect();
         want.sort_by(|a, b| b.0.total_cmp(&a.0));
         let opts = SearchOptions {
-            ef: Some(1),
+            ef: Some(16),
             filter: Some(f.clone()),
             ..Default::default()
         };

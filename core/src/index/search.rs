@@ -21,16 +21,6 @@ const OVERFETCH_MIN_FRACTION: f64 = 0.05;
 /// when the over-fetch came back short. Larger ones (huge indexes) use hnsw_rs's filtered
 /// traversal, which gives up early termination and at 100k costs more than such a scan.
 const MID_SCAN_FACTOR: usize = 16;
-/// Postings scanned that cost about as much as one over-fetched graph result. Measured
-/// with `examples/peers_bench` at 100k × 768, filter keeping 10%: over-fetching ~150
-/// results (ef ≥ 150) answered 321 QPS at recall 0.93, scanning the 10k postings 375 QPS
-/// at recall 1.0, so one result ≈ 75 postings; 100 leans towards the exact answer.
-const SCAN_PER_OVERFETCHED: usize = 100;
-/// Filters matching at least this fraction are never scanned instead of over-fetched:
-/// the over-fetch is then at most 3 × k results, next to a scan of half the index. (In
-/// multitier, scanning the playbook index under its `outcome` filter instead cost 10%
-/// throughput.)
-const SCAN_MAX_FRACTION: f64 = 0.5;
 
 pub(super) fn search(
     idx: &VectorIndex,
@@ -90,17 +80,15 @@ fn search_with(
     // by k or ef (hnsw_rs allocates ef-sized heaps and aborts on absurd sizes).
     let k = k.min(live.max(1));
     // Small matching sets are answered exactly over their postings (recall 1.0). So are
-    // mid-sized ones under OVERFETCH_MIN_FRACTION (hnsw_rs's filtered traversal gives up
-    // early termination and costs about as much as scanning them), and, up to
-    // SCAN_MAX_FRACTION, those cheaper to scan than the over-fetch would be to run.
+    // mid-sized ones under OVERFETCH_MIN_FRACTION: hnsw_rs's filtered traversal gives up
+    // early termination and costs about as much as scanning them. Above it the over-fetch
+    // is tried first even where a scan might be cheaper: what one ef unit costs depends on
+    // the data (on hashing-embedder vectors 3.6× less than on the clustered peers set),
+    // and a scan-first rule tuned on the latter cost multitier 15% of its throughput.
     let exact_max = inner.config.exact_filter_max;
     let scannable = candidates.is_some() && estimate <= exact_max.saturating_mul(MID_SCAN_FACTOR);
-    let overfetch_cost = overfetch_want(k, fraction).saturating_mul(SCAN_PER_OVERFETCHED);
     let selective = filter.is_some()
-        && (estimate <= exact_max
-            || (scannable
-                && (fraction < OVERFETCH_MIN_FRACTION
-                    || (fraction < SCAN_MAX_FRACTION && estimate <= overfetch_cost))));
+        && (estimate <= exact_max || (fraction < OVERFETCH_MIN_FRACTION && scannable));
     let found = match engine {
         Some(engine) if !selective && k < live => {
             let ef = opts

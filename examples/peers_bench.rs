@@ -4,10 +4,10 @@
 //! filtered case. One library per process, so resident-memory growth is that library's.
 //! Writes the JSON result that `benches/peers/report.py` merges with the Python side.
 //!
-//! Raw hnsw_rs uses the same inner-product kernel as the index (`1 - dot`, 16-lane
-//! vectorisable loop, AVX2/SSE4.1 chosen at run time by `multiversion` like the index's):
-//! hnsw_rs's own `DistDot` without its optional SIMD feature is a serial scalar loop,
-//! and the point of this row is the wrapper's overhead, not kernels.
+//! Raw hnsw_rs uses the index's own inner-product kernel (`1 - lakehouse::index::dot`,
+//! AVX2/SSE4.1 chosen at run time): hnsw_rs's own `DistDot` without its optional SIMD
+//! feature is a serial scalar loop, and the point of this row is the wrapper's overhead,
+//! not kernels.
 //!
 //! ```text
 //! cargo run --release --example peers_bench -- --data benches/peers/data/quick \
@@ -22,7 +22,7 @@ mod dataset;
 use clap::Parser;
 use dataset::{Meta, K};
 use hnsw_rs::prelude::{Distance, FilterT, Hnsw};
-use lakehouse::index::{Filter, IndexConfig, Record, SearchOptions, VectorIndex};
+use lakehouse::index::{dot, Filter, IndexConfig, Record, SearchOptions, VectorIndex};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -60,25 +60,6 @@ struct Args {
     filtered_nq: usize,
     #[arg(long, value_delimiter = ',', default_value = "16,64,256")]
     filtered_efs: Vec<usize>,
-}
-
-/// Inner product, dispatched to the same targets as the index's kernel.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1", "aarch64+neon"))]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 16];
-    for (x, y) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
-        for i in 0..16 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    let tail: f32 = a
-        .chunks_exact(16)
-        .remainder()
-        .iter()
-        .zip(b.chunks_exact(16).remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    acc.iter().sum::<f32>() + tail
 }
 
 /// `1 - dot` for unit vectors, clamped like the index's graph distance.

@@ -7,9 +7,14 @@ use super::config::Metric;
 
 const LANES: usize = 16;
 
-/// Inner product.
+/// Inner product, with the kernel the index itself uses (AVX2+FMA, SSE4.1 or NEON,
+/// chosen at run time). Extra elements of the longer slice are ignored.
+///
+/// ```
+/// assert_eq!(lakehouse::index::dot(&[1.0, 2.0], &[3.0, 4.0]), 11.0);
+/// ```
 #[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1", "aarch64+neon"))]
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let ca = a.chunks_exact(LANES);
@@ -29,9 +34,13 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// Squared euclidean distance.
+/// Squared euclidean distance, with the index's kernel (see [`dot`]).
+///
+/// ```
+/// assert_eq!(lakehouse::index::l2_sq(&[1.0, 2.0], &[3.0, 5.0]), 13.0);
+/// ```
 #[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1", "aarch64+neon"))]
-pub(crate) fn l2_sq(a: &[f32], b: &[f32]) -> f32 {
+pub fn l2_sq(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let ca = a.chunks_exact(LANES);

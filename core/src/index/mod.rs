@@ -41,6 +41,7 @@ use parking_lot::{Condvar, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
 pub use config::{IndexConfig, Metric, MAX_DIM, MAX_M};
+pub use distance::{dot, l2_sq};
 pub use filter::Filter;
 #[allow(unused_imports)]
 pub(crate) use hooks::{ReplayOp, WriteObserver, WriteOp};

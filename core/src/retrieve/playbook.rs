@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::RetrieverConfig;
-use crate::index::{Filter, SearchOptions, VectorIndex};
+use crate::index::{dot, Filter, SearchOptions, VectorIndex};
 use crate::{Error, Result};
 
 /// How a recorded fill turned out. Only successes boost later searches.
@@ -126,7 +126,7 @@ impl RecentPlaybooks {
             .lock()
             .iter()
             .filter_map(|r| {
-                let sim: f32 = r.vector.iter().zip(&q).map(|(a, b)| a * b).sum();
+                let sim = dot(&r.vector, &q);
                 (sim >= threshold).then(|| (r.id.clone(), sim, r.worker_ids.clone()))
             })
             .collect()

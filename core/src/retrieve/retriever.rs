@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::playbook::{boosts, playbook_record, Outcome, RecentPlaybooks};
 use super::{RetrievedHit, RetrieverConfig, SearchRequest, SearchResponse};
 use crate::embed::{CacheStats, CachedEmbedder, Embedder};
-use crate::index::{Metric, SearchOptions, VectorIndex};
+use crate::index::{dot, l2_sq, Metric, SearchOptions, VectorIndex};
 use crate::{Error, Result};
 
 /// Largest `k` a search may ask for.
@@ -229,18 +229,13 @@ fn score(metric: Metric, query: &[f32], stored: &[f32]) -> f32 {
     match metric {
         Metric::Cosine => {
             let qn = query.iter().map(|x| x * x).sum::<f32>().sqrt();
-            let dot: f32 = query.iter().zip(stored).map(|(a, b)| a * b).sum();
             if qn > 0.0 {
-                dot / qn
+                dot(query, stored) / qn
             } else {
                 0.0
             }
         }
-        Metric::Dot => query.iter().zip(stored).map(|(a, b)| a * b).sum(),
-        Metric::L2 => -query
-            .iter()
-            .zip(stored)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f32>(),
+        Metric::Dot => dot(query, stored),
+        Metric::L2 => -l2_sq(query, stored),
     }
 }

@@ -52,6 +52,18 @@ fn churn(idx: &VectorIndex, thread: usize, ids: usize, ops: usize, seed: u64, mo
     }
 }
 
+/// A small graph whose rebuilds of at least `background_min` records run on the
+/// background thread.
+fn background_config(background_min: usize) -> IndexConfig {
+    IndexConfig {
+        small_index_threshold: 8,
+        background_rebuild_min: background_min,
+        ef_construction: 32,
+        m: 8,
+        ..IndexConfig::new(DIM)
+    }
+}
+
 fn delete_all(idx: &VectorIndex, model: &mut Model) {
     for id in std::mem::take(model).into_keys() {
         assert!(idx.delete(&id).expect("delete must succeed"));
@@ -227,13 +239,7 @@ fn fault_injection_one_percent() {
 #[test]
 fn fault_injection_background_rebuilds() {
     // Rebuilds of >= 64 records go to the background thread; searches stay exact meanwhile.
-    let cfg = IndexConfig {
-        small_index_threshold: 8,
-        background_rebuild_min: 64,
-        ef_construction: 32,
-        m: 8,
-        ..IndexConfig::new(DIM)
-    };
+    let cfg = background_config(64);
     quiet_injected_panics();
     let idx = VectorIndex::new("bg", cfg).unwrap();
     idx.set_fault_rate(0.05, 9);
@@ -267,13 +273,7 @@ fn fault_injection_background_rebuilds() {
 fn searches_and_writes_during_background_rebuilds_and_compactions() {
     // Small background threshold: compactions and rebuilds run on the background thread
     // while 4 writers and 2 searchers keep going.
-    let cfg = IndexConfig {
-        small_index_threshold: 8,
-        background_rebuild_min: 32,
-        ef_construction: 32,
-        m: 8,
-        ..IndexConfig::new(DIM)
-    };
+    let cfg = background_config(32);
     let idx = VectorIndex::new("bg-churn", cfg).unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);
     let models: Vec<Model> = std::thread::scope(|s| {

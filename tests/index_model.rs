@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use lakehouse::index::{EngineKind, Filter, IndexConfig, Metric, SearchOptions, VectorIndex};
+use lakehouse::index::{
+    EngineKind, Filter, IndexConfig, Metric, SearchOptions, SearchStrategy, VectorIndex,
+};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -110,8 +112,16 @@ impl Model {
     }
 }
 
-fn opts_for(exclude: &[u16], group: Option<u8>) -> SearchOptions {
+fn opts_for(exclude: &[u16], group: Option<u8>, seed: u64) -> SearchOptions {
+    // Every strategy answers correctly; the planner's choice is one of them.
+    let strategies = [
+        SearchStrategy::Auto,
+        SearchStrategy::Exact,
+        SearchStrategy::Graph,
+        SearchStrategy::Acorn,
+    ];
     SearchOptions {
+        strategy: strategies[(seed % 4) as usize],
         exclude_ids: exclude.iter().map(|i| format!("id{i}")).collect(),
         // 0..5: one group (a fifth of the ids); 5..10: every group but one.
         filter: group.map(|g| {
@@ -157,7 +167,7 @@ fn run(
                 group,
             } => {
                 let q = vector(*seed);
-                let opts = opts_for(exclude, *group);
+                let opts = opts_for(exclude, *group, *seed);
                 let hits = idx
                     .search(&q, *k, &opts)
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;

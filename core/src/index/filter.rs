@@ -1,11 +1,11 @@
 //! Metadata filters and the per-field value postings that estimate their selectivity.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::bits::SlotBits;
 use crate::{Error, Result};
 
 /// A predicate over a record's JSON metadata.
@@ -273,6 +273,8 @@ pub(crate) fn value_key(v: &Value) -> Option<String> {
         Value::Null => Some("z".into()),
         Value::Bool(b) => Some(if *b { "b1".into() } else { "b0".into() }),
         Value::Number(n) => Some(match n.as_f64() {
+            // -0.0 == 0.0 under `scalar_eq`, so both must share one key.
+            Some(f) if f == 0.0 => "n0".to_owned(),
             Some(f) => format!("n{f}"),
             None => format!("n{n}"),
         }),
@@ -317,74 +319,40 @@ impl Postings {
             .map_or(&[], |l| l.as_slice())
     }
 
-    /// Upper bound of the number of slots matching `f`, out of `total` slots.
-    #[cfg(test)]
-    pub(crate) fn estimate(&self, f: &Filter, total: usize) -> usize {
-        self.candidates(f).map_or(total, |c| c.len())
-    }
-
-    /// Whether [`Postings::candidates`] of `f` is exactly the matching set (before
-    /// liveness), so a scan over it can skip evaluating the filter on each record's JSON.
-    /// Only `Not` makes the candidates a strict superset.
-    pub(crate) fn is_exact(f: &Filter) -> bool {
+    /// The slots `0..len` whose metadata matches `f`, as [`Filter::matches`] decides it,
+    /// compiled once per query from the postings with set operations (liveness is the
+    /// caller's to apply: postings still list deleted slots).
+    pub(crate) fn compile(&self, f: &Filter, len: usize) -> SlotBits {
         match f {
-            Filter::Eq { .. } | Filter::In { .. } => true,
-            Filter::And(fs) | Filter::Or(fs) => fs.iter().all(Self::is_exact),
-            Filter::Not(_) => false,
-        }
-    }
-
-    /// Ascending, deduplicated superset of the slots matching `f` (callers re-check
-    /// liveness and `f.matches`); `None` means every slot. `And` intersects its parts, so
-    /// a city + role filter in a big city is as small as its real match, not as its
-    /// smallest part: that size decides between exact scan and graph search.
-    pub(crate) fn candidates(&self, f: &Filter) -> Option<Cow<'_, [u32]>> {
-        match f {
-            Filter::Eq { field, value } => Some(Cow::Borrowed(self.list(field, value))),
-            Filter::In { field, values } => Some(Cow::Owned(union(
-                values
-                    .iter()
-                    .map(|v| self.list(field, v).to_vec())
-                    .collect(),
-            ))),
-            Filter::And(fs) => {
-                let mut parts: Vec<Cow<'_, [u32]>> =
-                    fs.iter().filter_map(|f| self.candidates(f)).collect();
-                parts.sort_by_key(|p| p.len());
-                let mut parts = parts.into_iter();
-                let smallest = parts.next()?;
-                let rest: Vec<Cow<'_, [u32]>> = parts.collect();
-                if rest.is_empty() {
-                    return Some(smallest);
+            Filter::Eq { field, value } => SlotBits::from_slots(len, self.list(field, value)),
+            Filter::In { field, values } => {
+                let mut b = SlotBits::zeros(len);
+                for v in values {
+                    self.list(field, v).iter().for_each(|&s| b.insert(s));
                 }
-                Some(Cow::Owned(
-                    smallest
-                        .iter()
-                        .copied()
-                        .filter(|s| rest.iter().all(|l| l.binary_search(s).is_ok()))
-                        .collect(),
-                ))
+                b
+            }
+            Filter::And(fs) => {
+                let mut b = SlotBits::ones(len);
+                for f in fs {
+                    b.and_with(&self.compile(f, len));
+                }
+                b
             }
             Filter::Or(fs) => {
-                let mut lists = Vec::with_capacity(fs.len());
+                let mut b = SlotBits::zeros(len);
                 for f in fs {
-                    lists.push(self.candidates(f)?.into_owned());
+                    b.or_with(&self.compile(f, len));
                 }
-                Some(Cow::Owned(union(lists)))
+                b
             }
-            Filter::Not(_) => None,
+            Filter::Not(f) => {
+                let mut b = self.compile(f, len);
+                b.negate();
+                b
+            }
         }
     }
-}
-
-fn union(mut lists: Vec<Vec<u32>>) -> Vec<u32> {
-    if lists.len() == 1 {
-        return lists.pop().unwrap_or_default();
-    }
-    let mut all: Vec<u32> = lists.into_iter().flatten().collect();
-    all.sort_unstable();
-    all.dedup();
-    all
 }
 
 #[cfg(test)]
@@ -449,27 +417,115 @@ mod tests {
     }
 
     #[test]
-    fn postings_estimate_and_candidates() {
+    fn compiled_sets_follow_matches() {
         let mut p = Postings::default();
-        p.add(0, &json!({"c":"a","t":["x","y","x"]}));
-        p.add(1, &json!({"c":"b","t":["y"]}));
-        p.add(2, &json!({"c":"a","n":2}));
-        p.add(3, &json!({"c":"a","n":2.0}));
-        assert_eq!(p.estimate(&Filter::eq("c", "a"), 4), 3);
-        let cands = |f: &Filter| p.candidates(f).map(|c| c.into_owned());
-        assert_eq!(cands(&Filter::eq("t", "x")), Some(vec![0]));
-        assert_eq!(cands(&Filter::eq("n", 2)), Some(vec![2, 3]));
-        // And intersects: c=a is {0,2,3}, t=y is {0,1}.
-        let f = Filter::and(vec![Filter::eq("c", "a"), Filter::eq("t", "y")]);
-        assert_eq!(p.estimate(&f, 4), 1);
-        assert_eq!(cands(&f), Some(vec![0]));
-        // A Not part cannot narrow the superset; the other parts still do.
-        let f = Filter::and(vec![Filter::eq("c", "a"), Filter::not(Filter::eq("n", 2))]);
-        assert_eq!(cands(&f), Some(vec![0, 2, 3]));
-        let f = Filter::or(vec![Filter::eq("c", "b"), Filter::eq("n", 2)]);
-        assert_eq!(cands(&f), Some(vec![1, 2, 3]));
-        let f = Filter::or(vec![Filter::eq("c", "b"), Filter::not(Filter::eq("n", 2))]);
-        assert_eq!(cands(&f), None);
-        assert_eq!(p.estimate(&Filter::not(Filter::eq("c", "a")), 4), 4);
+        let docs = [
+            json!({"c":"a","t":["x","y","x"]}),
+            json!({"c":"b","t":["y"]}),
+            json!({"c":"a","n":2}),
+            json!({"c":"a","n":2.0,"z":-0.0}),
+            json!(null),
+        ];
+        for (i, d) in docs.iter().enumerate() {
+            p.add(i as u32, d);
+        }
+        let set = |f: &Filter| p.compile(f, docs.len()).iter().collect::<Vec<_>>();
+        let filters = [
+            Filter::eq("t", "x"),
+            Filter::eq("n", 2),
+            Filter::eq("z", 0),
+            Filter::and(vec![Filter::eq("c", "a"), Filter::eq("t", "y")]),
+            Filter::and(vec![Filter::eq("c", "a"), Filter::not(Filter::eq("n", 2))]),
+            Filter::or(vec![Filter::eq("c", "b"), Filter::eq("n", 2)]),
+            Filter::or(vec![Filter::eq("c", "b"), Filter::not(Filter::eq("n", 2))]),
+            Filter::not(Filter::eq("c", "a")),
+            Filter::and(vec![]),
+            Filter::or(vec![]),
+            Filter::is_in("c", vec![json!("b"), json!("zz")]),
+        ];
+        for f in &filters {
+            let want: Vec<u32> = (0..docs.len() as u32)
+                .filter(|&i| f.matches(&docs[i as usize]))
+                .collect();
+            assert_eq!(set(f), want, "{f:?}");
+        }
+        assert_eq!(set(&Filter::eq("t", "x")), vec![0]);
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+        use serde_json::{json, Value};
+
+        fn scalar() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                (0i64..4).prop_map(|n| json!(n)),
+                (0i64..4).prop_map(|n| json!(n as f64)),
+                Just(json!(-0.0)),
+                prop::sample::select(vec!["a", "b", "Zoë", "🦀"]).prop_map(|s| json!(s)),
+                any::<bool>().prop_map(|b| json!(b)),
+                Just(Value::Null),
+            ]
+        }
+
+        fn field_value() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                4 => scalar(),
+                2 => prop::collection::vec(scalar(), 0..3).prop_map(Value::Array),
+                1 => Just(json!({"nested": 1})),
+            ]
+        }
+
+        fn metadata() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                8 => prop::collection::btree_map(
+                    prop::sample::select(vec!["f", "g", "h"]),
+                    field_value(),
+                    0..3
+                )
+                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+                1 => Just(Value::Null),
+                1 => Just(json!([1, 2])),
+            ]
+        }
+
+        fn filter() -> impl Strategy<Value = Filter> {
+            let field = prop::sample::select(vec!["f", "g", "h", "missing"]);
+            let leaf = prop_oneof![
+                (field.clone(), scalar()).prop_map(|(f, v)| Filter::eq(f, v)),
+                (field, prop::collection::vec(scalar(), 0..3))
+                    .prop_map(|(f, vs)| Filter::is_in(f, vs)),
+            ];
+            leaf.prop_recursive(3, 16, 3, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..3).prop_map(Filter::and),
+                    prop::collection::vec(inner.clone(), 0..3).prop_map(Filter::or),
+                    inner.prop_map(Filter::not),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+            /// The compiled set equals `Filter::matches`, record by record.
+            #[test]
+            fn compiled_set_equals_matches(
+                docs in prop::collection::vec(metadata(), 0..40),
+                filters in prop::collection::vec(filter(), 1..6),
+            ) {
+                let mut p = Postings::default();
+                for (i, d) in docs.iter().enumerate() {
+                    p.add(i as u32, d);
+                }
+                for f in &filters {
+                    let bits = p.compile(f, docs.len());
+                    for (i, d) in docs.iter().enumerate() {
+                        prop_assert_eq!(bits.contains(i as u32), f.matches(d), "{:?} on {}", f, d);
+                    }
+                    prop_assert_eq!(bits.count(), docs.iter().filter(|d| f.matches(d)).count());
+                }
+            }
+        }
     }
 }

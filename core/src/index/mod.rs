@@ -20,6 +20,7 @@
 //! # Ok::<(), lakehouse::Error>(())
 //! ```
 
+mod bits;
 mod config;
 mod distance;
 mod exact;
@@ -29,6 +30,7 @@ mod filter;
 mod graph;
 mod hooks;
 mod persist;
+mod planner;
 mod rebuild;
 mod search;
 mod side_store;
@@ -42,11 +44,13 @@ use parking_lot::{Condvar, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
 pub use config::{EngineKind, IndexConfig, Metric, MAX_DIM, MAX_M};
-pub use graph::GraphCheck;
 pub use distance::{dot, l2_sq};
 pub use filter::Filter;
+pub use graph::GraphCheck;
 #[allow(unused_imports)]
 pub(crate) use hooks::{ReplayOp, WriteObserver, WriteOp};
+pub use planner::SearchStrategy;
+pub use search::{SearchResult, SearchStats};
 
 use crate::{Name, Result};
 use graph::Graph;
@@ -74,6 +78,9 @@ pub struct SearchOptions {
     pub filter: Option<Filter>,
     /// Search breadth; `None` uses `IndexConfig::ef_search`. Raised to at least `k`.
     pub ef: Option<usize>,
+    /// How to answer: `auto` (default) lets the planner choose; the others force a
+    /// strategy (see [`SearchStrategy`]).
+    pub strategy: SearchStrategy,
 }
 
 /// One search result.
@@ -160,6 +167,7 @@ struct Inner {
     read_only: AtomicBool,
     recovered_panics: AtomicU64,
     rebuilds: AtomicU64,
+    planner: planner::Planner,
     #[cfg(feature = "fault-injection")]
     fault: Arc<fault::FaultInjector>,
 }
@@ -204,6 +212,7 @@ impl VectorIndex {
                 read_only: AtomicBool::new(false),
                 recovered_panics: AtomicU64::new(0),
                 rebuilds: AtomicU64::new(0),
+                planner: planner::Planner::new(dim),
                 #[cfg(feature = "fault-injection")]
                 fault: Arc::new(fault::FaultInjector::default()),
             }),
@@ -277,6 +286,33 @@ impl VectorIndex {
     /// Up to `k` best live records for `query`, best first, honouring
     /// `opts.exclude_ids` and `opts.filter`. Fewer than `k` only when fewer match.
     pub fn search(&self, query: &[f32], k: usize, opts: &SearchOptions) -> Result<Vec<Hit>> {
+        search::search(self, query, k, opts).map(|r| r.hits)
+    }
+
+    /// [`VectorIndex::search`], with how the answer was found: the strategy the planner
+    /// chose (exact scan, gated graph traversal or ACORN-1), how many records matched,
+    /// and the distances computed and nodes visited.
+    ///
+    /// ```
+    /// use lakehouse::index::{Filter, IndexConfig, SearchOptions, SearchStrategy, VectorIndex};
+    /// let idx = VectorIndex::new("v", IndexConfig::new(2))?;
+    /// for i in 0..200 {
+    ///     let a = i as f32 / 30.0;
+    ///     idx.upsert(&format!("r{i}"), &[a.cos(), a.sin()], serde_json::json!({"odd": i % 2}))?;
+    /// }
+    /// let opts = SearchOptions { filter: Some(Filter::eq("odd", 1)), ..Default::default() };
+    /// let r = idx.search_with_stats(&[1.0, 0.0], 5, &opts)?;
+    /// assert_eq!(r.hits.len(), 5);
+    /// assert_eq!(r.stats.matching, 100);
+    /// assert_ne!(r.stats.strategy, SearchStrategy::Auto);
+    /// # Ok::<(), lakehouse::Error>(())
+    /// ```
+    pub fn search_with_stats(
+        &self,
+        query: &[f32],
+        k: usize,
+        opts: &SearchOptions,
+    ) -> Result<SearchResult> {
         search::search(self, query, k, opts)
     }
 

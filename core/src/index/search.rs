@@ -1,33 +1,57 @@
-//! The search path: choose exact scan or graph, apply exclusions and filters, and turn
-//! slots into hits. Takes only read locks.
+//! The search path: compile the filter and exclusions into a set of slots, let the
+//! planner pick exact scan, gated graph traversal or ACORN-1, and turn slots into hits.
+//! Takes only read locks.
+//!
+//! Whatever the plan, results satisfy the filter and the exclusions, come best first,
+//! and number exactly `min(k, matching)`: a graph walk that comes back short is settled
+//! by an exact scan of the matching slots, which the compiled set bounds.
 
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::bits::SlotBits;
 use super::distance::score;
 use super::exact;
-use super::filter::Postings;
-use super::graph::{Graph, GraphPanic};
+use super::graph::{SearchCounters, SlotFilter, Traversal};
+use super::planner::SearchStrategy;
 use super::side_store::SideStore;
 use super::validate;
-use super::{GraphState, Hit, SearchOptions, VectorIndex};
+use super::{EngineKind, GraphState, Hit, SearchOptions, VectorIndex};
 use crate::{Error, Result};
 
-/// Graph searches that return fewer than `k` hits are retried with this much more `ef`
-/// before falling back to an exact scan.
-const EF_ESCALATION: usize = 4;
-/// Filters matching at least this fraction of the slots are searched by over-fetching
-/// from the unfiltered graph search and filtering afterwards.
-const OVERFETCH_MIN_FRACTION: f64 = 0.05;
-/// Matching sets up to this many times `exact_filter_max` are scanned exactly over their
-/// postings when the graph cannot answer: below `OVERFETCH_MIN_FRACTION` always, above it
-/// when the over-fetch came back short. Larger ones (huge indexes) use hnsw_rs's filtered
-/// traversal, which gives up early termination and at 100k costs more than such a scan.
-const MID_SCAN_FACTOR: usize = 16;
+/// Why a search was as fast or slow as it was.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchStats {
+    /// The strategy that answered (`exact`, `graph` or `acorn`; never `auto`).
+    pub strategy: SearchStrategy,
+    /// Live records passing the filter and the exclusions.
+    pub matching: usize,
+    /// Distances computed (graph searches on the flat engine and exact scans; 0 where
+    /// the engine does not count, i.e. hnsw_rs).
+    pub distances: usize,
+    /// Graph nodes visited (0 for exact scans).
+    pub visited: usize,
+    /// The graph came back with fewer than `min(k, matching)` results and an exact scan
+    /// answered instead.
+    pub fell_back: bool,
+}
+
+/// Hits and the stats of the search that found them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    /// Best first.
+    pub hits: Vec<Hit>,
+    /// How they were found.
+    pub stats: SearchStats,
+}
 
 pub(super) fn search(
     idx: &VectorIndex,
     query: &[f32],
     k: usize,
     opts: &SearchOptions,
-) -> Result<Vec<Hit>> {
+) -> Result<SearchResult> {
     search_with(idx, query, k, opts, true)
 }
 
@@ -37,7 +61,7 @@ fn search_with(
     k: usize,
     opts: &SearchOptions,
     allow_graph: bool,
-) -> Result<Vec<Hit>> {
+) -> Result<SearchResult> {
     let inner = &idx.inner;
     if k == 0 {
         return Err(Error::invalid("k must be at least 1"));
@@ -52,83 +76,98 @@ fn search_with(
     let metric = inner.config.metric;
 
     let side = inner.side.read();
-    let mut excluded: Vec<u32> = opts
-        .exclude_ids
-        .iter()
-        .filter_map(|id| side.slot_of(id))
-        .collect();
-    excluded.sort_unstable();
-    let filter = opts.filter.as_ref();
-    let keep = |s: u32| {
-        excluded.binary_search(&s).is_err() && filter.is_none_or(|f| f.matches(side.metadata(s)))
+    let live = side.live_count();
+    let allowed = allowed_slots(&side, opts);
+    let matching = allowed.as_ref().map_or(live, SlotBits::count);
+    let mut stats = SearchStats {
+        strategy: SearchStrategy::Exact,
+        matching,
+        ..Default::default()
     };
+    if matching == 0 {
+        return Ok(SearchResult {
+            hits: Vec::new(),
+            stats,
+        });
+    }
+    let k = k.min(matching);
     let (engine, generation) = {
         let g = inner.graph.read();
-        let usable =
-            g.state == GraphState::Ready && side.live_count() >= inner.config.small_index_threshold;
+        let usable = g.state == GraphState::Ready && live >= inner.config.small_index_threshold;
         (
             g.engine.clone().filter(|_| usable && allow_graph),
             g.generation,
         )
     };
-    let total = side.slots();
-    let candidates = filter.and_then(|f| side.postings().candidates(f));
-    let estimate = candidates.as_ref().map_or(total, |c| c.len());
-    let fraction = estimate as f64 / total.max(1) as f64;
-    let live = side.live_count();
-    // More than `live` results cannot exist; the cap also bounds every allocation sized
-    // by k or ef (hnsw_rs allocates ef-sized heaps and aborts on absurd sizes).
-    let k = k.min(live.max(1));
-    // Small matching sets are answered exactly over their postings (recall 1.0). So are
-    // mid-sized ones under OVERFETCH_MIN_FRACTION: hnsw_rs's filtered traversal gives up
-    // early termination and costs about as much as scanning them. Above it the over-fetch
-    // is tried first even where a scan might be cheaper: what one ef unit costs depends on
-    // the data (on hashing-embedder vectors 3.6× less than on the clustered peers set),
-    // and a scan-first rule tuned on the latter cost multitier 15% of its throughput.
-    let exact_max = inner.config.exact_filter_max;
-    let scannable = candidates.is_some() && estimate <= exact_max.saturating_mul(MID_SCAN_FACTOR);
-    let selective = filter.is_some()
-        && (estimate <= exact_max || (fraction < OVERFETCH_MIN_FRACTION && scannable));
-    let found = match engine {
-        Some(engine) if !selective && k < live => {
-            let ef = opts
-                .ef
-                .unwrap_or(inner.config.ef_search)
-                .clamp(k, engine.len().max(k));
-            let pass = |s: u32| side.is_live(s) && keep(s);
-            match graph_search(
-                engine.as_ref(),
-                &q,
-                k,
-                ef,
-                fraction,
-                !scannable,
-                &excluded,
-                &side,
-                &pass,
-            ) {
-                Ok(found) => found,
-                Err(_) => return recover(idx, side, generation, query, k, opts),
-            }
-        }
-        _ => None,
+    let ef = opts
+        .ef
+        .unwrap_or(inner.config.ef_search)
+        .max(k)
+        .min(side.slots().max(k));
+    // A filter that keeps few records, and above all one correlated with the vectors,
+    // leaves fewer good paths through the graph: widen the beam as selectivity falls.
+    let selectivity = matching as f64 / live.max(1) as f64;
+    let ef = if selectivity < 1.0 {
+        let widened = (ef as f64 / selectivity.max(1.0 / 16.0).sqrt()).ceil() as usize;
+        widened.min(side.slots().max(k))
+    } else {
+        ef
     };
+    let acorn_ok = inner.config.engine == EngineKind::Flat;
+    let strategy = match (&engine, opts.strategy) {
+        (None, _) | (_, SearchStrategy::Exact) => SearchStrategy::Exact,
+        (Some(_), SearchStrategy::Auto) if matching <= k => SearchStrategy::Exact,
+        (Some(_), SearchStrategy::Auto) => inner.planner.choose(matching, live, ef, acorn_ok),
+        (Some(_), forced) => forced,
+    };
+
+    let mut found = None;
+    if let (Some(engine), SearchStrategy::Graph | SearchStrategy::Acorn) = (&engine, strategy) {
+        let filter = allowed.as_ref().map_or(SlotFilter::All, SlotFilter::Bits);
+        let traversal = if strategy == SearchStrategy::Acorn {
+            Traversal::Acorn
+        } else {
+            Traversal::Gated
+        };
+        let start = Instant::now();
+        match engine.search(side.view(), &q, k, ef, filter, traversal) {
+            Ok((hits, SearchCounters { distances, visited })) => {
+                let elapsed = start.elapsed().as_nanos() as f64;
+                inner
+                    .planner
+                    .observe_graph(strategy, matching, live, ef, elapsed);
+                stats.strategy = strategy;
+                stats.distances = distances;
+                stats.visited = visited;
+                if hits.len() >= k {
+                    found = Some(hits);
+                } else {
+                    stats.fell_back = true;
+                }
+            }
+            Err(_) => return recover(idx, side, generation, query, k, opts),
+        }
+    }
     let found = match found {
         Some(hits) => hits,
-        // Whatever led here, a filter's postings bound the scan.
-        None => match (filter, candidates.as_deref()) {
-            (Some(f), Some(c)) if Postings::is_exact(f) => {
-                // The candidates are the matching set: only exclusions remain to check,
-                // which spares a JSON lookup per candidate on the hot path.
-                let not_excluded = |s: u32| excluded.binary_search(&s).is_err();
-                exact::scan(&side, metric, &q, k, Some(c), &not_excluded)
+        None => {
+            let start = Instant::now();
+            let candidates: Option<Vec<u32>> = allowed.as_ref().map(|b| b.iter().collect());
+            let hits = exact::scan(&side, metric, &q, k, candidates.as_deref(), &|_| true);
+            let rows = candidates.as_ref().map_or(side.slots(), Vec::len);
+            inner
+                .planner
+                .observe_scan(rows, start.elapsed().as_nanos() as f64);
+            if !stats.fell_back {
+                stats.strategy = SearchStrategy::Exact;
             }
-            (_, c) => exact::scan(&side, metric, &q, k, c, &keep),
-        },
+            stats.distances += rows;
+            hits
+        }
     };
     let mut hits: Vec<Hit> = found
         .into_iter()
-        .filter(|&(s, _)| side.is_live(s) && keep(s))
+        .filter(|&(s, _)| allowed.as_ref().map_or(side.is_live(s), |b| b.contains(s)))
         .take(k)
         .map(|(s, _)| Hit {
             id: side.id(s).to_owned(),
@@ -137,67 +176,30 @@ fn search_with(
         })
         .collect();
     hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-    Ok(hits)
+    Ok(SearchResult { hits, stats })
 }
 
-/// Graph search; `None` when the graph found fewer than `k` passing records (maybe fewer
-/// exist, maybe the graph missed some: the caller's exact scan settles it). Without
-/// `traverse_filtered`, a short over-fetch goes straight to that scan.
-#[allow(clippy::too_many_arguments)]
-fn graph_search(
-    engine: &Graph,
-    q: &[f32],
-    k: usize,
-    ef: usize,
-    fraction: f64,
-    traverse_filtered: bool,
-    excluded: &[u32],
-    side: &SideStore,
-    pass: &(dyn Fn(u32) -> bool + Sync),
-) -> Result<Option<Vec<(u32, f32)>>, GraphPanic> {
-    if fraction >= OVERFETCH_MIN_FRACTION {
-        // Over-fetch and drop tombstones, exclusions and non-matches, rather than filter
-        // inside hnsw_rs, whose filtered search gives up early termination and explores
-        // far more of the graph.
-        let needed = overfetch_want(k, fraction);
-        let dead = side.tombstones();
-        let slack = if dead == 0 {
-            0
-        } else {
-            2 + (2 * k * dead).div_ceil(side.slots().max(1))
-        };
-        let want = needed
-            .saturating_add(excluded.len() + slack)
-            .min(engine.len());
-        let plain = engine.search(side.view(), q, want, ef.max(want), None)?;
-        let mut hits: Vec<(u32, f32)> = plain.into_iter().filter(|&(s, _)| pass(s)).collect();
-        if hits.len() >= k {
-            hits.truncate(k);
-            return Ok(Some(hits));
-        }
-        if !traverse_filtered {
-            return Ok(None);
-        }
+/// The slots a search may return: the compiled filter ∧ live ∧ ¬excluded; `None` when
+/// that is simply every slot (no filter, no exclusion, no tombstone).
+fn allowed_slots(side: &SideStore, opts: &SearchOptions) -> Option<SlotBits> {
+    let excluded: Vec<u32> = opts
+        .exclude_ids
+        .iter()
+        .filter_map(|id| side.slot_of(id))
+        .collect();
+    if opts.filter.is_none() && excluded.is_empty() && side.tombstones() == 0 {
+        return None;
     }
-    for ef in [ef, ef.saturating_mul(EF_ESCALATION)] {
-        let hits = engine.search(side.view(), q, k, ef, Some(pass))?;
-        if hits.len() >= k {
-            return Ok(Some(hits));
+    let mut bits = match &opts.filter {
+        Some(f) => {
+            let mut b = side.postings().compile(f, side.slots());
+            b.and_with(side.live_bits());
+            b
         }
-    }
-    Ok(None)
-}
-
-/// How many unfiltered graph results should hold `k` matches of a filter that keeps
-/// `fraction` of the slots, with margin.
-fn overfetch_want(k: usize, fraction: f64) -> usize {
-    if fraction >= 1.0 {
-        k
-    } else if fraction <= 0.0 {
-        usize::MAX
-    } else {
-        (1.5 * k as f64 / fraction).ceil() as usize
-    }
+        None => side.live_bits().clone(),
+    };
+    excluded.into_iter().for_each(|s| bits.remove(s));
+    Some(bits)
 }
 
 /// A search panicked inside the graph: discard it, schedule a rebuild, answer exactly.
@@ -208,7 +210,7 @@ fn recover(
     query: &[f32],
     k: usize,
     opts: &SearchOptions,
-) -> Result<Vec<Hit>> {
+) -> Result<SearchResult> {
     // Locks are re-taken in the documented order: write-order before side.
     drop(side);
     idx.poison(generation);

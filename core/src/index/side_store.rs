@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::bits::SlotBits;
 use super::filter::Postings;
 use super::vectors::{VectorChunks, VectorView};
 use super::Record;
@@ -20,7 +21,7 @@ pub(crate) struct SideStore {
     id_to_slot: HashMap<Arc<str>, u32>,
     vectors: VectorChunks,
     metadata: Vec<Value>,
-    live: Vec<bool>,
+    live: SlotBits,
     live_count: usize,
     metadata_bytes: usize,
     postings: Postings,
@@ -34,7 +35,7 @@ impl SideStore {
             id_to_slot: HashMap::new(),
             vectors: VectorChunks::new(dim),
             metadata: Vec::new(),
-            live: Vec::new(),
+            live: SlotBits::zeros(0),
             live_count: 0,
             metadata_bytes: 0,
             postings: Postings::default(),
@@ -71,10 +72,14 @@ impl SideStore {
     pub(crate) fn postings(&self) -> &Postings {
         &self.postings
     }
+    /// The live slots as a set.
+    pub(crate) fn live_bits(&self) -> &SlotBits {
+        &self.live
+    }
 
     #[inline]
     pub(crate) fn is_live(&self, slot: u32) -> bool {
-        self.live.get(slot as usize).copied().unwrap_or(false)
+        self.live.contains(slot)
     }
     #[inline]
     pub(crate) fn vector(&self, slot: u32) -> &[f32] {
@@ -103,7 +108,7 @@ impl SideStore {
         self.postings.add(slot, &metadata);
         self.metadata_bytes += json_size(&metadata);
         self.metadata.push(metadata);
-        self.live.push(true);
+        self.live.resize(slot as usize + 1, true);
         self.live_count += 1;
         slot
     }
@@ -113,7 +118,8 @@ impl SideStore {
         self.ids.push(Arc::from(""));
         self.vectors.push(vector);
         self.metadata.push(Value::Null);
-        self.live.push(false);
+        let n = self.live.len();
+        self.live.resize(n + 1, false);
     }
 
     /// Tombstones `id`; false if it was not live.
@@ -122,7 +128,7 @@ impl SideStore {
             return false;
         };
         let s = slot as usize;
-        self.live[s] = false;
+        self.live.remove(slot);
         self.live_count -= 1;
         // Free the metadata now; the vector stays until compaction because the graph
         // may still hold (and compare against) a node for this slot.
@@ -164,7 +170,7 @@ impl SideStore {
     }
 
     pub(crate) fn live_slots(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..self.live.len() as u32).filter(|&s| self.live[s as usize])
+        self.live.iter()
     }
 
     /// A new store holding the given old slots, in that order, renumbered 0..; slots that
@@ -192,12 +198,12 @@ impl SideStore {
                 out.postings.add(slot, &metadata);
                 out.metadata_bytes += json_size(&metadata);
                 out.metadata.push(metadata);
-                out.live.push(true);
+                out.live.resize(i + 1, true);
                 out.live_count += 1;
             } else {
                 out.ids.push(self.ids[old as usize].clone());
                 out.metadata.push(Value::Null);
-                out.live.push(false);
+                out.live.resize(i + 1, false);
             }
         }
         out

@@ -98,12 +98,6 @@ impl<'a> VectorView<'a> {
         };
         &rows[start..start + self.dim]
     }
-
-    /// The row of `slot`, or `None` when out of range.
-    #[inline]
-    pub(crate) fn get(&self, slot: u32) -> Option<&'a [f32]> {
-        ((slot as usize) < self.len()).then(|| self.row(slot))
-    }
 }
 
 #[cfg(test)]
@@ -126,7 +120,7 @@ mod tests {
         for i in [0, 1, CHUNK_ROWS - 1, CHUNK_ROWS, 2 * CHUNK_ROWS + 4] {
             assert_eq!(view.row(i as u32), &[i as f32, 0.5, -(i as f32)]);
         }
-        assert!(view.get(n as u32).is_none());
+        assert_eq!(view.len(), n);
         v.push(&[9.0, 9.0, 9.0]);
         assert_eq!(snap.len(), n, "a snapshot does not see later rows");
         assert_eq!(v.view().row(n as u32), &[9.0, 9.0, 9.0]);

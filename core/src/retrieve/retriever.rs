@@ -105,6 +105,7 @@ impl Retriever {
             exclude_ids: req.exclude_ids.clone(),
             filter: req.filter.clone(),
             ef: req.ef,
+            ..Default::default()
         };
         let base = self.inner.workers.search(&query, req.k, &opts)?;
         let mut hits: Vec<RetrievedHit> = base

@@ -18,7 +18,9 @@ use hnsw_rs::prelude::{AnnT, Distance, FilterT, Hnsw, HnswIo};
 use super::super::config::Metric;
 use super::super::distance::graph_distance;
 use super::super::vectors::VectorView;
-use super::{GraphCheck, GraphEngine, GraphParams, SaveContext, SlotFilter};
+use super::{
+    GraphCheck, GraphEngine, GraphParams, SaveContext, SearchCounters, SlotFilter, Traversal,
+};
 use crate::{Error, Result};
 
 /// hnsw_rs's layer cap (NB_LAYER_MAX).
@@ -79,10 +81,7 @@ fn insert<D: Distance<f32> + Send + Sync>(
     if let [slot] = slots {
         hnsw.insert_slice((view.row(*slot), *slot as usize));
     } else {
-        let data: Vec<(&[f32], usize)> = slots
-            .iter()
-            .map(|&s| (view.row(s), s as usize))
-            .collect();
+        let data: Vec<(&[f32], usize)> = slots.iter().map(|&s| (view.row(s), s as usize)).collect();
         hnsw.parallel_insert_slice(&data);
     }
 }
@@ -93,18 +92,20 @@ fn search<D: Distance<f32> + Send + Sync>(
     k: usize,
     ef: usize,
     filter: SlotFilter<'_>,
-) -> Vec<(u32, f32)> {
+) -> (Vec<(u32, f32)>, SearchCounters) {
     let found = match filter {
-        Some(f) => {
-            let adapter = |id: &usize| u32::try_from(*id).is_ok_and(f);
+        SlotFilter::Bits(bits) => {
+            let adapter = |id: &usize| u32::try_from(*id).is_ok_and(|s| bits.contains(s));
             hnsw.search_filter(query, k, ef, Some(&adapter as &dyn FilterT))
         }
-        None => hnsw.search(query, k, ef),
+        SlotFilter::All => hnsw.search(query, k, ef),
     };
-    found
+    let hits = found
         .into_iter()
         .filter_map(|n| u32::try_from(n.d_id).ok().map(|s| (s, n.distance)))
-        .collect()
+        .collect();
+    // hnsw_rs does not count its work.
+    (hits, SearchCounters::default())
 }
 
 fn dump<D: Distance<f32> + Send + Sync>(hnsw: &Hnsw<'_, f32, D>, dir: &Path) -> Result<()> {
@@ -140,7 +141,8 @@ impl<D: Distance<f32> + Send + Sync + 'static> GraphEngine for HnswGraph<D> {
         k: usize,
         ef: usize,
         filter: SlotFilter<'_>,
-    ) -> Vec<(u32, f32)> {
+        _traversal: Traversal,
+    ) -> (Vec<(u32, f32)>, SearchCounters) {
         search(&self.hnsw, query, k, ef, filter)
     }
     fn len(&self) -> usize {
@@ -195,7 +197,8 @@ macro_rules! loaded_graph {
                 k: usize,
                 ef: usize,
                 filter: SlotFilter<'_>,
-            ) -> Vec<(u32, f32)> {
+                _traversal: Traversal,
+            ) -> (Vec<(u32, f32)>, SearchCounters) {
                 self.cell
                     .with_dependent(|_, h| search(h, query, k, ef, filter))
             }
@@ -401,7 +404,9 @@ pub(super) fn load(
     check_data(&data_path, dim, nodes, &mut check)?;
     let io = HnswIo::new(dir, DUMP_BASENAME);
     let engine: Box<dyn GraphEngine> = match params.metric {
-        Metric::Cosine => Box::new(LoadedUnitDotGraph::load(io).map_err(|e| load_err(&graph_path, e))?),
+        Metric::Cosine => {
+            Box::new(LoadedUnitDotGraph::load(io).map_err(|e| load_err(&graph_path, e))?)
+        }
         Metric::Dot => Box::new(LoadedMipsGraph::load(io).map_err(|e| load_err(&graph_path, e))?),
         Metric::L2 => Box::new(LoadedSqL2Graph::load(io).map_err(|e| load_err(&graph_path, e))?),
     };

@@ -18,6 +18,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
 
+use super::bits::SlotBits;
 use super::config::{EngineKind, Metric};
 use super::vectors::VectorView;
 use crate::{Error, Result};
@@ -31,8 +32,32 @@ pub(crate) struct GraphPanic(#[allow(dead_code)] pub String);
 /// Called inside the guarded region before each insert call (fault injection).
 pub(crate) type FaultHook = Arc<dyn Fn() + Send + Sync>;
 
-/// A predicate over slots applied during traversal (`None`: every node passes).
-pub(crate) type SlotFilter<'a> = Option<&'a (dyn Fn(u32) -> bool + Sync)>;
+/// Which nodes a search may return.
+#[derive(Clone, Copy)]
+pub(crate) enum SlotFilter<'a> {
+    /// Every node (the bare path).
+    All,
+    /// Only nodes whose slot is in the set (compiled filter ∧ live ∧ ¬excluded).
+    Bits(&'a SlotBits),
+}
+
+/// How to walk the graph when a filter applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Traversal {
+    /// The filter gates results; the walk goes through every node (hnswlib's rule).
+    Gated,
+    /// ACORN-1: only matching nodes are scored, reached through up to two hops.
+    Acorn,
+}
+
+/// What a graph search did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SearchCounters {
+    /// Distances computed.
+    pub distances: usize,
+    /// Nodes visited.
+    pub visited: usize,
+}
 
 /// Shape of a graph to build.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +97,8 @@ pub(crate) trait GraphEngine: Send + Sync {
     /// Inserts the given slots (in parallel when there are many).
     fn insert(&self, view: VectorView<'_>, slots: &[u32]);
     /// Up to `k` nearest `(slot, distance)` pairs, nearest first, only slots passing
-    /// `filter` (applied during traversal).
+    /// `filter` (applied during traversal, the way `traversal` says; engines without
+    /// ACORN walk gated).
     fn search(
         &self,
         view: VectorView<'_>,
@@ -80,7 +106,8 @@ pub(crate) trait GraphEngine: Send + Sync {
         k: usize,
         ef: usize,
         filter: SlotFilter<'_>,
-    ) -> Vec<(u32, f32)>;
+        traversal: Traversal,
+    ) -> (Vec<(u32, f32)>, SearchCounters);
     /// Number of nodes (live or not).
     fn len(&self) -> usize;
     /// Approximate heap bytes of the graph itself (vectors excluded when not owned).
@@ -93,17 +120,11 @@ pub(crate) trait GraphEngine: Send + Sync {
 
 /// A graph engine behind the panic fence.
 pub(crate) struct Graph {
-    kind: EngineKind,
     engine: Box<dyn GraphEngine>,
     fault: Option<FaultHook>,
 }
 
 impl Graph {
-    /// Which engine this is.
-    pub(crate) fn kind(&self) -> EngineKind {
-        self.kind
-    }
-
     /// Inserts `slots` (rows from `view`).
     pub(crate) fn insert_batch(
         &self,
@@ -129,9 +150,11 @@ impl Graph {
         k: usize,
         ef: usize,
         filter: SlotFilter<'_>,
-    ) -> Result<Vec<(u32, f32)>, GraphPanic> {
+        traversal: Traversal,
+    ) -> Result<(Vec<(u32, f32)>, SearchCounters), GraphPanic> {
         catch_unwind(AssertUnwindSafe(|| {
-            self.engine.search(view, query, k, ef.max(k), filter)
+            self.engine
+                .search(view, query, k, ef.max(k), filter, traversal)
         }))
         .map_err(|p| GraphPanic(panic_message(p)))
     }
@@ -171,11 +194,7 @@ pub(crate) fn new_graph(params: GraphParams, fault: Option<FaultHook>) -> Arc<Gr
         EngineKind::Flat => Box::new(flat::FlatGraph::new(&params)),
         EngineKind::HnswRs => hnsw_rs::new_engine(&params),
     };
-    Arc::new(Graph {
-        kind: params.kind,
-        engine,
-        fault,
-    })
+    Arc::new(Graph { engine, fault })
 }
 
 /// Loads a graph saved by [`Graph::save`] from `dir`, after checking that it has exactly
@@ -219,11 +238,7 @@ pub(crate) fn load_graph(
         });
     }
     Ok(Loaded {
-        graph: Arc::new(Graph {
-            kind: params.kind,
-            engine,
-            fault,
-        }),
+        graph: Arc::new(Graph { engine, fault }),
         dead,
         fingerprint,
     })

@@ -73,8 +73,20 @@ impl FlatGraph {
     /// links each pick back, re-pruning its list when full. The caller holds `slot`'s lock.
     fn connect(&self, view: VectorView<'_>, slot: u32, mut found: Vec<Near>, level: usize) {
         let m = self.nodes.m();
+        let nearest = found.clone();
         self.select(view, &mut found, m);
-        let picked: Vec<u32> = found.iter().map(|n| n.slot).collect();
+        let mut picked: Vec<u32> = found.iter().map(|n| n.slot).collect();
+        // Fill the new node's own list up to m with the nearest pruned candidates
+        // (hnswlib's optional keepPrunedConnections): the heuristic alone can leave a
+        // node in a dense cluster with two or three links, which costs recall at low ef.
+        for n in nearest {
+            if picked.len() >= m {
+                break;
+            }
+            if !picked.contains(&n.slot) {
+                picked.push(n.slot);
+            }
+        }
         self.nodes.write(slot, level, &picked);
         let cap = if level == 0 {
             self.nodes.m0()
@@ -123,10 +135,7 @@ impl FlatGraph {
                 break;
             }
             let row = view.row(c.slot);
-            if kept
-                .iter()
-                .all(|k| self.dist(row, view.row(k.slot)) >= c.d)
-            {
+            if kept.iter().all(|k| self.dist(row, view.row(k.slot)) >= c.d) {
                 kept.push(c);
             }
         }

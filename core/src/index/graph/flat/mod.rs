@@ -29,7 +29,7 @@ use rayon::prelude::*;
 use super::super::config::Metric;
 use super::super::distance::graph_distance;
 use super::super::vectors::VectorView;
-use super::{GraphEngine, GraphParams, SaveContext, SlotFilter};
+use super::{GraphEngine, GraphParams, SaveContext, SearchCounters, SlotFilter, Traversal};
 use crate::Result;
 pub use check::GraphCheck;
 pub(crate) use persist::load;
@@ -113,8 +113,10 @@ impl FlatGraph {
     }
 
     fn set_entry(&self, slot: u32, level: u8) {
-        self.entry
-            .store((u64::from(level) << 32) | u64::from(slot), Ordering::Release);
+        self.entry.store(
+            (u64::from(level) << 32) | u64::from(slot),
+            Ordering::Release,
+        );
     }
 }
 
@@ -143,10 +145,14 @@ impl GraphEngine for FlatGraph {
         k: usize,
         ef: usize,
         filter: SlotFilter<'_>,
-    ) -> Vec<(u32, f32)> {
-        match filter {
-            None => self.knn(view, query, k, ef, &search::All),
-            Some(f) => self.knn(view, query, k, ef, &search::ByFn(f)),
+        traversal: Traversal,
+    ) -> (Vec<(u32, f32)>, SearchCounters) {
+        match (filter, traversal) {
+            (SlotFilter::All, _) => self.knn(view, query, k, ef, &search::All),
+            (SlotFilter::Bits(b), Traversal::Gated) => {
+                self.knn(view, query, k, ef, &search::ByBits(b))
+            }
+            (SlotFilter::Bits(b), Traversal::Acorn) => self.knn_acorn(view, query, k, ef, b),
         }
     }
 
@@ -155,7 +161,8 @@ impl GraphEngine for FlatGraph {
     }
 
     fn memory_bytes(&self) -> usize {
-        self.nodes.memory_bytes(self.len(), self.upper_lists.load(Ordering::Relaxed))
+        self.nodes
+            .memory_bytes(self.len(), self.upper_lists.load(Ordering::Relaxed))
             + self.scratch.memory_bytes()
     }
 

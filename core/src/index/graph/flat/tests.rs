@@ -3,9 +3,10 @@ use std::path::Path;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::super::super::bits::SlotBits;
 use super::super::super::config::{EngineKind, Metric};
 use super::super::super::vectors::VectorChunks;
-use super::super::{GraphEngine, GraphParams, SaveContext};
+use super::super::{GraphEngine, GraphParams, SaveContext, SlotFilter, Traversal};
 use super::persist::decode;
 use super::FlatGraph;
 
@@ -30,6 +31,17 @@ fn random_rows(n: usize, dim: usize, seed: u64) -> VectorChunks {
         rows.push(&v);
     }
     rows
+}
+
+fn knn(
+    g: &FlatGraph,
+    view: super::super::super::vectors::VectorView<'_>,
+    q: &[f32],
+    k: usize,
+    ef: usize,
+) -> Vec<(u32, f32)> {
+    g.search(view, q, k, ef, SlotFilter::All, Traversal::Gated)
+        .0
 }
 
 fn build(rows: &VectorChunks, p: &GraphParams) -> FlatGraph {
@@ -64,7 +76,7 @@ fn finds_itself_and_is_sound_for_each_metric() {
         let view = rows.view();
         let mut hits = 0;
         for s in (0..2000u32).step_by(7) {
-            let found = g.search(view, view.row(s), 1, 64, None);
+            let found = knn(&g, view, view.row(s), 1, 64);
             if metric == Metric::Dot {
                 // Under raw inner product a vector need not be its own best match.
                 hits += usize::from(found[0].0 == exact(&rows, metric, view.row(s), 1)[0]);
@@ -86,7 +98,8 @@ fn recall_against_exact_search() {
         let q = queries.view().row(i);
         let truth = exact(&rows, Metric::Cosine, q, k);
         let got: Vec<u32> = g
-            .search(rows.view(), q, k, 128, None)
+            .search(rows.view(), q, k, 128, SlotFilter::All, Traversal::Gated)
+            .0
             .iter()
             .map(|x| x.0)
             .collect();
@@ -100,13 +113,21 @@ fn recall_against_exact_search() {
 fn filter_gates_results_not_the_walk() {
     let rows = random_rows(3000, 8, 4);
     let g = build(&rows, &params(Metric::L2, 8));
-    let odd = |s: u32| s % 7 == 3;
+    let some: Vec<u32> = (0..3000).filter(|s| s % 7 == 3).collect();
+    let bits = SlotBits::from_slots(3000, &some);
     let q = rows.view().row(0);
-    let got = g.search(rows.view(), q, 10, 200, Some(&odd));
-    assert_eq!(got.len(), 10);
-    assert!(got.iter().all(|h| odd(h.0)));
-    assert!(got.windows(2).all(|w| w[0].1 <= w[1].1));
-    assert!(g.search(rows.view(), q, 10, 50, Some(&|_| false)).is_empty());
+    for traversal in [Traversal::Gated, Traversal::Acorn] {
+        let (got, counters) = g.search(rows.view(), q, 10, 200, SlotFilter::Bits(&bits), traversal);
+        assert_eq!(got.len(), 10, "{traversal:?}");
+        assert!(got.iter().all(|h| h.0 % 7 == 3));
+        assert!(got.windows(2).all(|w| w[0].1 <= w[1].1));
+        assert!(counters.distances > 0 && counters.visited >= counters.distances / 2);
+        let none = SlotBits::zeros(3000);
+        assert!(g
+            .search(rows.view(), q, 10, 50, SlotFilter::Bits(&none), traversal)
+            .0
+            .is_empty());
+    }
 }
 
 #[test]
@@ -125,7 +146,7 @@ fn concurrent_inserts_and_searches_keep_the_graph_sound() {
                     for &s in chunk {
                         g.insert_one(view, s);
                     }
-                    let hits = g.search(view, view.row(chunk[0]), 5, 32, None);
+                    let hits = knn(&g, view, view.row(chunk[0]), 5, 32);
                     assert!(!hits.is_empty());
                 }
             });
@@ -136,7 +157,7 @@ fn concurrent_inserts_and_searches_keep_the_graph_sound() {
     assert!(check.is_sound(0.999), "{check:?}");
     let self_found = (0..6000u32)
         .step_by(11)
-        .filter(|&s| g.search(view, view.row(s), 1, 64, None)[0].0 == s)
+        .filter(|&s| knn(&g, view, view.row(s), 1, 64)[0].0 == s)
         .count();
     assert!(self_found * 1000 >= 546 * 995, "{self_found} of 546");
 }
@@ -181,8 +202,8 @@ fn save_and_load_round_trip() {
     for s in (0..700u32).step_by(13) {
         let q = rows.view().row(s);
         assert_eq!(
-            g.search(rows.view(), q, 5, 40, None),
-            h.search(rows.view(), q, 5, 40, None)
+            knn(&g, rows.view(), q, 5, 40),
+            knn(&h, rows.view(), q, 5, 40)
         );
     }
     // Shape mismatches are refused.
@@ -250,7 +271,7 @@ fn forged_files_with_valid_checksums_are_errors() {
                 "word at {at} (lists from {l0}) := {v}: {c:?}"
             );
             for s in 0..64u32 {
-                h.search(rows.view(), rows.view().row(s), 3, 16, None);
+                knn(&h, rows.view(), rows.view().row(s), 3, 16);
             }
         }
     }

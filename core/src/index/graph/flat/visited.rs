@@ -41,6 +41,12 @@ pub(crate) struct Scratch {
     pub candidates: BinaryHeap<std::cmp::Reverse<Near>>,
     /// Neighbour ids read from a list.
     pub links: Vec<u32>,
+    /// Second-hop neighbour ids (ACORN).
+    pub hop: Vec<u32>,
+    /// Distances computed since [`Scratch::start_counting`].
+    pub dists: usize,
+    /// Nodes marked visited since [`Scratch::start_counting`].
+    pub visits: usize,
 }
 
 impl Scratch {
@@ -51,7 +57,16 @@ impl Scratch {
             top: BinaryHeap::new(),
             candidates: BinaryHeap::new(),
             links: Vec::new(),
+            hop: Vec::new(),
+            dists: 0,
+            visits: 0,
         }
+    }
+
+    /// Zeroes the counters.
+    pub(crate) fn start_counting(&mut self) {
+        self.dists = 0;
+        self.visits = 0;
     }
 
     /// Starts a new search over slots `0..slots`: nothing visited.
@@ -75,6 +90,7 @@ impl Scratch {
         match self.tags.get_mut(slot as usize) {
             Some(t) if *t != self.epoch => {
                 *t = self.epoch;
+                self.visits += 1;
                 true
             }
             _ => false,

@@ -20,7 +20,7 @@ use lakehouse::corpus::{
 };
 use lakehouse::embed::{Embedder, HashingEmbedder};
 use lakehouse::index::{Filter, IndexConfig, VectorIndex};
-use lakehouse::retrieve::{Outcome, Retriever, RetrieverConfig, SearchRequest};
+use lakehouse::retrieve::{PlaybookOutcome, Retriever, RetrieverConfig, SearchRequest};
 
 #[derive(Parser)]
 #[command(about = "Generate + ingest workers, then measure retrieval latency")]
@@ -186,7 +186,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for q in queries.iter() {
         let hits = r.search(&SearchRequest::new(q.clone(), 10))?.hits;
         let chosen: Vec<String> = hits.iter().rev().take(2).map(|h| h.id.clone()).collect();
-        r.record(q, &chosen, Outcome::Success)?;
+        r.record(q, &chosen, PlaybookOutcome::Success)?;
     }
     run("warm (playbooks), unfiltered", "", false, true)?;
     run("warm (playbooks), filtered", " (filtered)", true, true)?;

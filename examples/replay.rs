@@ -123,14 +123,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         ..Default::default()
     };
-    let runner = ReplayRunner::new(
-        &args.kb,
-        Arc::new(chat),
-        Some(search),
-        workers,
-        ValidatorConfig::default(),
-        options,
-    )?;
+    let runner = ReplayRunner::builder(&args.kb, Arc::new(chat))
+        .search(search)
+        .workers(workers)
+        .options(options)
+        .build()?;
     let progress =
         lakehouse::Control::new().on_progress(|p: &lakehouse::replay::ReplayProgress| {
             if p.done.is_multiple_of(10) || p.done == p.total {

@@ -34,6 +34,7 @@ fn append_many(kb: &Path, writer: &str, n: usize) {
 
 /// Child side: appends `n` events as `writer`, then exits.
 #[test]
+#[ignore = "child process of two_processes_and_eight_threads_append_to_one_stream (run with --ignored)"]
 fn append_child_entry() {
     let Ok(spec) = std::env::var(CHILD_ENV) else {
         return;
@@ -88,7 +89,12 @@ fn two_processes_and_eight_threads_append_to_one_stream() {
         .iter()
         .map(|w| {
             Command::new(&exe)
-                .args(["--exact", "append_child_entry", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "append_child_entry",
+                    "--ignored",
+                    "--test-threads=1",
+                ])
                 .env(
                     CHILD_ENV,
                     format!("{}|{w}|{per_process}", kb.path().display()),
@@ -108,7 +114,9 @@ fn two_processes_and_eight_threads_append_to_one_stream() {
                 let writer = format!("thread-{t}");
                 if t % 2 == 0 {
                     for seq in 0..1500 {
-                        shared.append_value("load_test", &event(&writer, seq)).unwrap();
+                        shared
+                            .append_value("load_test", &event(&writer, seq))
+                            .unwrap();
                     }
                 } else {
                     append_many(kb, &writer, 1500);

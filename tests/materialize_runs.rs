@@ -243,6 +243,7 @@ fn cancelled_run_commits_nothing() {
 
 /// Child side of the crash test: a slow run the parent kills at a random moment.
 #[test]
+#[ignore = "child process of killed_run_leaves_nothing_and_next_run_equals_uninterrupted (run with --ignored)"]
 fn crash_child_entry() {
     let Ok(dirs) = std::env::var(CHILD_ENV) else {
         return;
@@ -279,6 +280,7 @@ fn killed_run_leaves_nothing_and_next_run_equals_uninterrupted() {
             .args([
                 "--exact",
                 "crash_child_entry",
+                "--ignored",
                 "--nocapture",
                 "--test-threads=1",
             ])

@@ -13,7 +13,6 @@ use lakehouse::replay::{
     OpenAiChatConfig, ReplayCase, ReplayOptions, ReplayProgress, ReplayRun, ReplayRunner,
     StageTimeouts,
 };
-use lakehouse::validate::ValidatorConfig;
 use lakehouse::{CancelToken, Control};
 use replay_common::{job_order, roster, task, ChatServer, KeywordSearch};
 
@@ -34,15 +33,12 @@ fn chat(server: &ChatServer) -> Arc<OpenAiChat> {
 
 fn runner(kb: &Path, chat: Arc<dyn ChatModel>, options: ReplayOptions) -> ReplayRunner {
     let search = Arc::new(KeywordSearch::new(roster()));
-    ReplayRunner::new(
-        kb,
-        chat,
-        Some(search),
-        roster(),
-        ValidatorConfig::default(),
-        options,
-    )
-    .unwrap()
+    ReplayRunner::builder(kb, chat)
+        .search(search)
+        .workers(roster())
+        .options(options)
+        .build()
+        .unwrap()
 }
 
 /// One JSONL case line.
@@ -464,15 +460,11 @@ fn limit_budget_and_overrunning_models() {
         concurrency: 0,
         ..Default::default()
     };
-    let e = ReplayRunner::new(
-        kb.path(),
-        Arc::new(Broken),
-        None,
-        roster(),
-        ValidatorConfig::default(),
-        bad,
-    )
-    .unwrap_err();
+    let e = ReplayRunner::builder(kb.path(), Arc::new(Broken))
+        .workers(roster())
+        .options(bad)
+        .build()
+        .unwrap_err();
     assert_eq!(e.code(), "INVALID_CONFIG");
 }
 
@@ -579,15 +571,12 @@ fn live_retriever_feeds_the_prompt() {
         k: 5,
         ..Default::default()
     };
-    let runner = ReplayRunner::new(
-        &kb,
-        chat(&server),
-        Some(Arc::new(retriever)),
-        workers.clone(),
-        ValidatorConfig::default(),
-        options,
-    )
-    .unwrap();
+    let runner = ReplayRunner::builder(&kb, chat(&server))
+        .search(Arc::new(retriever))
+        .workers(workers.clone())
+        .options(options)
+        .build()
+        .unwrap();
     let out = runner.run(cases(&[line])).unwrap();
     let run = &out.runs[0];
     assert!(run.passed(), "{:?} {:?}", run.verdict, run.error);

@@ -11,6 +11,8 @@
 //! [`embed`], [`corpus`], [`retrieve`], [`validate`], [`journal`], [`materialize`],
 //! [`replay`]. Dependencies only point down this list.
 
+#![warn(missing_docs)]
+
 pub mod control;
 pub mod corpus;
 pub mod embed;

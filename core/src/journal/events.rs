@@ -442,8 +442,9 @@ pub struct ReplayVerdict {
     pub violations: Vec<serde_json::Value>,
 }
 
-/// Per-stage latency of one replayed case, in milliseconds.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+/// Per-stage latency of one replayed case, in whole milliseconds; `0` for a stage that
+/// did not run. The one definition, also `lakehouse::replay::StageMs`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct StageMs {
     /// Retrieval.
     pub retrieve: u64,

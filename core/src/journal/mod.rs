@@ -241,9 +241,9 @@ mod tests {
     fn torn_tail_is_terminated_before_next_event() {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::open(dir.path()).unwrap();
-        let p = j.path("search").unwrap();
+        let p = j.path("notes").unwrap();
         std::fs::write(&p, b"{\"half\":").unwrap();
-        j.append_value("search", &serde_json::json!({"a": 1}))
+        j.append_value("notes", &serde_json::json!({"a": 1}))
             .unwrap();
         assert_eq!(
             std::fs::read_to_string(&p).unwrap(),

@@ -30,6 +30,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::case::{CaseKind, Label};
+pub use crate::journal::events::StageMs;
 use crate::validate::Span;
 
 /// The value of the `schema` field.
@@ -106,19 +107,6 @@ impl RunVerdict {
         }
         out
     }
-}
-
-/// Whole milliseconds per stage; `0` for a stage that did not run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageMs {
-    /// Worker search.
-    pub retrieve: u64,
-    /// Prompt assembly.
-    pub bundle: u64,
-    /// The model call, retries included.
-    pub chat: u64,
-    /// Reply parsing and validation.
-    pub validate: u64,
 }
 
 /// Microseconds per stage; `None` for a stage that did not run.

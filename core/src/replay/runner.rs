@@ -173,6 +173,69 @@ pub struct ReplayOutcome {
     pub runs: Vec<ReplayRun>,
 }
 
+/// Settings of a [`ReplayRunner`], from [`ReplayRunner::builder`].
+///
+/// `workers` is the roster: it supplies worker cards, recipients and the fill
+/// validator's roster (no assignments or do-not-return lists unless a prepared
+/// [`Roster`] is given). `search` finds the workers of each case; without it only the
+/// recipient's card is in the prompt.
+pub struct ReplayRunnerBuilder {
+    kb_dir: PathBuf,
+    chat: Arc<dyn ChatModel>,
+    search: Option<Arc<dyn WorkerSearch>>,
+    workers: Vec<Worker>,
+    roster: Option<Roster>,
+    validator: ValidatorConfig,
+    options: ReplayOptions,
+}
+
+impl std::fmt::Debug for ReplayRunnerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplayRunnerBuilder")
+            .field("kb_dir", &self.kb_dir)
+            .field("workers", &self.workers.len())
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl ReplayRunnerBuilder {
+    /// The worker search of the retrieve stage.
+    pub fn search(mut self, search: Arc<dyn WorkerSearch>) -> Self {
+        self.search = Some(search);
+        self
+    }
+
+    /// The workers (cards, recipients, and the fill roster unless [`Self::roster`]).
+    pub fn workers(mut self, workers: Vec<Worker>) -> Self {
+        self.workers = workers;
+        self
+    }
+
+    /// A prepared fill-validator roster (assignments, do-not-return lists).
+    pub fn roster(mut self, roster: Roster) -> Self {
+        self.roster = Some(roster);
+        self
+    }
+
+    /// The validators' config (default: [`ValidatorConfig::default`]).
+    pub fn validator(mut self, validator: ValidatorConfig) -> Self {
+        self.validator = validator;
+        self
+    }
+
+    /// How the replay runs (default: [`ReplayOptions::default`]).
+    pub fn options(mut self, options: ReplayOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Checks the options (`INVALID_CONFIG`) and opens the log's journal.
+    pub fn build(self) -> Result<ReplayRunner> {
+        ReplayRunner::from_builder(self)
+    }
+}
+
 /// Re-runs cases through retrieve → bundle → chat → validate → log.
 ///
 /// Cheap to clone (shared state behind an `Arc`); safe to run from several threads.
@@ -193,8 +256,10 @@ pub struct ReplayOutcome {
 ///     }
 /// }
 /// let kb = std::env::temp_dir().join(format!("lakehouse-replay-doc-{}", std::process::id()));
-/// let runner = ReplayRunner::new(&kb, Arc::new(Canned), None, vec![],
-///     ValidatorConfig::default(), ReplayOptions::default())?;
+/// let runner = ReplayRunner::builder(&kb, Arc::new(Canned))
+///     .validator(ValidatorConfig::default())
+///     .options(ReplayOptions::default())
+///     .build()?;
 /// let cases = parse_cases_jsonl(
 ///     r#"{"case_id":"c-1","kind":"sms","query":"forklift Dayton","original_label":"pass"}"#)?;
 /// let outcome = runner.run(cases)?;
@@ -228,36 +293,32 @@ impl std::fmt::Debug for ReplayRunner {
 }
 
 impl ReplayRunner {
-    /// A runner logging to `<kb_dir>/replay_runs.jsonl`.
-    ///
-    /// `workers` is the roster: it supplies worker cards, recipients and the fill
-    /// validator's roster (no assignments or do-not-return lists; use
-    /// [`ReplayRunner::with_roster`] for those). `search` finds the workers of each
-    /// case; without it only the recipient's card is in the prompt.
-    pub fn new(
-        kb_dir: impl AsRef<Path>,
-        chat: Arc<dyn ChatModel>,
-        search: Option<Arc<dyn WorkerSearch>>,
-        workers: Vec<Worker>,
-        validator: ValidatorConfig,
-        options: ReplayOptions,
-    ) -> Result<Self> {
-        let roster = Roster::new(workers.clone());
-        Self::with_roster(kb_dir, chat, search, workers, roster, validator, options)
+    /// Starts a runner logging to `<kb_dir>/replay_runs.jsonl` and asking `chat`;
+    /// the rest is set on the [`ReplayRunnerBuilder`] (all optional).
+    pub fn builder(kb_dir: impl AsRef<Path>, chat: Arc<dyn ChatModel>) -> ReplayRunnerBuilder {
+        ReplayRunnerBuilder {
+            kb_dir: kb_dir.as_ref().to_path_buf(),
+            chat,
+            search: None,
+            workers: Vec::new(),
+            roster: None,
+            validator: ValidatorConfig::default(),
+            options: ReplayOptions::default(),
+        }
     }
 
-    /// Like [`ReplayRunner::new`] with a prepared fill-validator roster (assignments,
-    /// do-not-return lists).
-    pub fn with_roster(
-        kb_dir: impl AsRef<Path>,
-        chat: Arc<dyn ChatModel>,
-        search: Option<Arc<dyn WorkerSearch>>,
-        workers: Vec<Worker>,
-        roster: Roster,
-        validator: ValidatorConfig,
-        mut options: ReplayOptions,
-    ) -> Result<Self> {
+    fn from_builder(b: ReplayRunnerBuilder) -> Result<Self> {
+        let ReplayRunnerBuilder {
+            kb_dir,
+            chat,
+            search,
+            workers,
+            roster,
+            validator,
+            mut options,
+        } = b;
         options.validate()?;
+        let roster = roster.unwrap_or_else(|| Roster::new(workers.clone()));
         if options.bundle.agency_name.is_empty() {
             options.bundle.agency_name = validator.agency_name.clone();
         }

@@ -32,7 +32,7 @@ use lakehouse::replay::{
     ReplayCase, ReplayOptions, ReplayRunner, StageTimeouts, WorkerSearch,
 };
 use lakehouse::retrieve::{Retriever, RetrieverConfig};
-use lakehouse::validate::{JobOrder, ValidatorConfig};
+use lakehouse::validate::JobOrder;
 use lakehouse::Worker;
 
 #[derive(Parser, Debug)]

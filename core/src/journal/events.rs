@@ -14,6 +14,10 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use super::replay_run::{
+    CaseKind, Label, ReplayRun, RunVerdict, RunViolation, Stage, StageUs, REPLAY_RUN_SCHEMA,
+};
+
 /// What every journal event type provides to the journal and the materializer.
 pub trait JournalEvent: Serialize + DeserializeOwned {
     /// The stream (journal file stem) this event type is appended to.
@@ -122,7 +126,7 @@ pub struct Verdict {
     pub violations: Vec<Violation>,
 }
 
-/// One rule that fired (see VALIDATOR_RULES.md for the codes).
+/// One rule that fired (codes: [`crate::validate::RuleCode`]).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Violation {
     /// Stable rule code, e.g. `SMS_TOO_LONG`.
@@ -432,16 +436,6 @@ pub struct ChatCall {
 }
 event_with_id!(ChatCall, "chat_call");
 
-/// Validator verdict as recorded by replay (`violations` kept as written).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct ReplayVerdict {
-    /// Whether the replayed output passed validation.
-    pub ok: bool,
-    /// Violations, in the validator's own JSON shape.
-    #[serde(default)]
-    pub violations: Vec<serde_json::Value>,
-}
-
 /// Per-stage latency of one replayed case, in whole milliseconds; `0` for a stage that
 /// did not run. The one definition, also `lakehouse::replay::StageMs`.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -454,68 +448,6 @@ pub struct StageMs {
     pub chat: u64,
     /// Validation.
     pub validate: u64,
-}
-
-/// `replay_run` (`replay_run.v1`, SPEC §4, written by the replay runner to
-/// `<kb>/replay_runs.jsonl`): one recorded case re-run through retrieve → bundle → chat
-/// → validate, to catch a model or prompt change that breaks what used to work.
-/// Identified by (`run_id`, `case_id`); its schema is `schemas/replay_run.v1.json`.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct ReplayRun {
-    /// Always `replay_run.v1`.
-    pub schema: String,
-    /// The replay run (one per invocation).
-    pub run_id: String,
-    /// The case replayed.
-    pub case_id: String,
-    /// When the case finished.
-    pub ts: DateTime<Utc>,
-    /// Model used.
-    pub model: String,
-    /// Workers retrieved into the prompt.
-    pub retrieved_ids: Vec<String>,
-    /// Hash of the full prompt (spots prompt drift).
-    pub prompt_sha256: String,
-    /// Prompt tokens.
-    pub prompt_tokens: Option<u64>,
-    /// Completion tokens.
-    pub completion_tokens: Option<u64>,
-    /// Model reply.
-    pub response: String,
-    /// Validation of the reply.
-    pub verdict: ReplayVerdict,
-    /// Per-stage latency.
-    pub stage_ms: StageMs,
-    /// Label of the original case (`pass`/`fail`…), if known.
-    pub original_label: Option<String>,
-    /// Passed originally, fails now.
-    pub regression: bool,
-    /// Error that stopped the case, if any.
-    pub error: Option<String>,
-    /// Case kind (`email`, `sms`, `fill`), when the writer records it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// Bundle-only run, no model call.
-    #[serde(default)]
-    pub dry_run: bool,
-    /// Stable error code of the failed stage, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-}
-
-impl ReplayRun {
-    /// The stream the replay runner appends to.
-    pub const STREAM: &'static str = "replay_runs";
-}
-
-impl JournalEvent for ReplayRun {
-    const STREAM: &'static str = "replay_runs";
-    fn source_key(&self) -> String {
-        format!("{}/{}", self.run_id, self.case_id)
-    }
-    fn ts(&self) -> DateTime<Utc> {
-        self.ts
-    }
 }
 
 /// How a placement turned out.

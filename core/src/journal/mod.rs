@@ -21,6 +21,7 @@
 //! of corrupting the new event.
 
 pub mod events;
+mod replay_run;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};

@@ -459,7 +459,7 @@ impl ReplayRunner {
             run_id: run_id.to_string(),
             case_id: case.case_id.clone(),
             kind: case.kind,
-            ts: String::new(),
+            ts: chrono::Utc::now(),
             model: self.inner.chat.model_name(),
             retrieved_ids: Vec::new(),
             dropped_ids: Vec::new(),
@@ -490,7 +490,7 @@ impl ReplayRunner {
             && !run.dry_run
             && !run.verdict.ok
             && case.original_label == Some(Label::Pass);
-        run.ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        run.ts = chrono::Utc::now();
         run
     }
 

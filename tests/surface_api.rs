@@ -724,3 +724,47 @@ fn replay_run_id_may_be_given() {
     let line = std::fs::read_to_string(runner.log_path().unwrap()).unwrap();
     assert!(line.contains(r#""run_id":"nightly-2026-12-02""#), "{line}");
 }
+
+/// Public type names are unique across modules (Node's `index.d.ts` is flat).
+#[test]
+fn public_type_names_are_unique_across_modules() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for line in text.lines() {
+            let t = line.trim_start();
+            for kw in ["pub struct ", "pub enum ", "pub trait ", "pub type "] {
+                if let Some(rest) = t.strip_prefix(kw) {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    seen.entry(name)
+                        .or_default()
+                        .push(f.strip_prefix(&src).unwrap().display().to_string());
+                }
+            }
+        }
+    }
+    // ChatMessage: the journal's chat_call copy goes when the chat client moves beside
+    // the embedding client (its role type then lives below the journal).
+    let pending: HashSet<&str> = ["ChatMessage"].into();
+    let dups: Vec<_> = seen
+        .iter()
+        .filter(|(n, files)| files.len() > 1 && !pending.contains(n.as_str()))
+        .collect();
+    assert!(dups.is_empty(), "{dups:?}");
+}

@@ -66,15 +66,17 @@ fn write_one(
     );
     let verdict = |rng: &mut ChaCha8Rng| {
         let ok = rng.random_bool(0.9);
-        Some(Verdict {
+        Some(RunVerdict {
             ok,
             violations: if ok {
                 vec![]
             } else {
-                vec![Violation {
+                vec![RunViolation {
                     code: "PLACEHOLDER_UNRESOLVED".into(),
-                    severity: Some("error".into()),
-                    message: None,
+                    severity: "error".into(),
+                    message: String::new(),
+                    span: None,
+                    worker_id: None,
                 }]
             },
         })

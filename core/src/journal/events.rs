@@ -116,29 +116,6 @@ pub fn new_event_id() -> String {
     format!("{millis:012x}{noise:020x}")
 }
 
-/// One validator check result attached to a draft or proposal.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct Verdict {
-    /// True when no error-severity rule fired (the draft may be sent).
-    pub ok: bool,
-    /// Rules that fired, errors and warnings alike.
-    #[serde(default)]
-    pub violations: Vec<Violation>,
-}
-
-/// One rule that fired (codes: [`crate::validate::RuleCode`]).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct Violation {
-    /// Stable rule code, e.g. `SMS_TOO_LONG`.
-    pub code: String,
-    /// `error` or `warning`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
-    /// What the coordinator is told.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
-
 /// One ranked worker returned by a search.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct SearchHit {
@@ -241,7 +218,7 @@ pub struct EmailDraft {
     pub latency_ms: Option<u64>,
     /// EmailValidator verdict, when the draft was checked.
     #[serde(default)]
-    pub verdict: Option<Verdict>,
+    pub verdict: Option<RunVerdict>,
     /// Whether the email actually went out.
     #[serde(default)]
     pub sent: bool,
@@ -286,7 +263,7 @@ pub struct SmsDraft {
     pub latency_ms: Option<u64>,
     /// EmailValidator (sms mode) verdict, when checked.
     #[serde(default)]
-    pub verdict: Option<Verdict>,
+    pub verdict: Option<RunVerdict>,
     /// Whether the text actually went out.
     #[serde(default)]
     pub sent: bool,
@@ -332,7 +309,7 @@ pub struct FillProposal {
     pub latency_ms: Option<u64>,
     /// FillValidator verdict, when checked.
     #[serde(default)]
-    pub verdict: Option<Verdict>,
+    pub verdict: Option<RunVerdict>,
 }
 event_with_id!(FillProposal, "fill_proposal");
 

@@ -133,14 +133,18 @@ impl Stage {
     }
 }
 
-/// One rule violation as logged.
+/// One rule violation as logged: in replay records and in the `verdict` of draft and
+/// proposal events. The JSON shape of [`crate::validate::Violation`] with the code and
+/// severity as strings (replay adds codes of its own, e.g. `REPLAY_MALFORMED_PROPOSAL`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunViolation {
     /// Stable rule code, e.g. `PII_SSN`, `FILL_UNKNOWN_WORKER`, `REPLAY_MALFORMED_PROPOSAL`.
     pub code: String,
-    /// `error` (fails the verdict) or `warning`.
+    /// `error` (fails the verdict) or `warning`; empty when the writer did not say.
+    #[serde(default)]
     pub severity: String,
-    /// What a coordinator reads.
+    /// What a coordinator reads; empty when the writer did not say.
+    #[serde(default)]
     pub message: String,
     /// Byte range in the checked text, where one exists: `{"start", "end"}`, the
     /// same shape as [`Span`] everywhere (the `[start, end]` pair older logs hold is
@@ -155,13 +159,34 @@ pub struct RunViolation {
     pub worker_id: Option<String>,
 }
 
-/// The verdict as logged.
+/// A verdict as logged (replay records, draft and proposal events): the JSON shape of
+/// [`crate::validate::Verdict`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunVerdict {
     /// No error-severity violation.
     pub ok: bool,
     /// All violations, errors and warnings.
+    #[serde(default)]
     pub violations: Vec<RunViolation>,
+}
+
+impl From<&crate::validate::Verdict> for RunVerdict {
+    fn from(v: &crate::validate::Verdict) -> Self {
+        RunVerdict {
+            ok: v.ok,
+            violations: v
+                .violations
+                .iter()
+                .map(|x| RunViolation {
+                    code: x.code.as_str().to_string(),
+                    severity: x.severity.as_str().to_string(),
+                    message: x.message.clone(),
+                    span: x.span,
+                    worker_id: x.worker_id.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl RunVerdict {

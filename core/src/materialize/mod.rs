@@ -178,7 +178,7 @@ impl Evidence {
     }
 }
 
-/// One record of the evidence index (`evidence_record.v1`, SPEC §4;
+/// One record of the evidence index (`evidence_record.v1`, `schemas/evidence_record.v1.json`;
 /// `schemas/evidence_record.v1.json`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct EvidenceRecord {

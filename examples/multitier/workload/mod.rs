@@ -1,4 +1,4 @@
-//! The six-scenario multitier workload of SPEC §3, run in process on `lakehouse`.
+//! The six-scenario multitier workload (docs/ARCHITECTURE.md, "The main job"), run in process on `lakehouse`.
 //!
 //! Shared by the `multitier` example (the README's first command) and the
 //! `multitier` integration test, which runs it on a small corpus.

@@ -1,5 +1,5 @@
-//! The six scenarios of SPEC §3, each a function that runs one coordinator workflow and
-//! returns `Err(reason)` when anything SPEC §3 says must hold does not.
+//! The six scenarios of the main job (docs/ARCHITECTURE.md), each a function that runs one coordinator workflow and
+//! returns `Err(reason)` when anything the scenario table says must hold does not.
 
 use lakehouse::index::Filter;
 use lakehouse::retrieve::{PlaybookOutcome, RetrievedHit, SearchRequest, SearchResponse};

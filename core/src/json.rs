@@ -10,7 +10,7 @@
 //! use serde_json::json;
 //! let mut v = json!({"a": 1.0, "b": [2.0, 2.5], "c": {"d": -0.0}, "e": 1e300});
 //! lakehouse::json::canonicalize_numbers(&mut v);
-//! assert_eq!(v.to_string(), r#"{"a":1,"b":[2,2.5],"c":{"d":0},"e":1e300}"#);
+//! assert_eq!(v.to_string(), r#"{"a":1,"b":[2,2.5],"c":{"d":0},"e":1e+300}"#);
 //! ```
 
 use std::io;

@@ -45,12 +45,12 @@ pub const JOURNAL_EXT: &str = "jsonl";
 /// use lakehouse::journal::Journal;
 /// # let dir = tempfile::tempdir().unwrap();
 /// let journal = Journal::open(dir.path()).unwrap();
-/// journal
-///     .append_value("placement_outcome", &serde_json::json!({"any": "object"}))
-///     .unwrap();
+/// // A stream of your own takes any object; the 12 typed streams check the event.
+/// journal.append_value("notes", &serde_json::json!({"any": "object", "n": 1.0})).unwrap();
+/// assert!(journal.append_value("placement_outcome", &serde_json::json!({"any": 1})).is_err());
 /// assert!(journal.append_value("../etc", &serde_json::json!({})).is_err());
-/// assert_eq!(std::fs::read_to_string(journal.path("placement_outcome").unwrap()).unwrap(),
-///            "{\"any\":\"object\"}\n");
+/// assert_eq!(std::fs::read_to_string(journal.path("notes").unwrap()).unwrap(),
+///            "{\"any\":\"object\",\"n\":1}\n");
 /// ```
 #[derive(Clone)]
 pub struct Journal {

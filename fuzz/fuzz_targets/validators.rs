@@ -73,6 +73,11 @@ fuzz_target!(|data: &[u8]| {
         recipient: (flags & 2 != 0).then(|| worker("w-1")),
     };
     check(body, &EMAIL.validate(&draft));
+    if flags & 8 != 0 {
+        // The job's state as the pay floor (any two chars, valid code or not).
+        let state: String = subject.chars().take(2).collect();
+        check(body, &EMAIL.validate_in_state(&draft, &state));
+    }
     let info = sms_segments(body);
     assert_eq!(info.segments == 0, body.is_empty());
 

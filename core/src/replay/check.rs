@@ -33,13 +33,18 @@ impl Checks {
         reply: &str,
     ) -> Result<RunVerdict> {
         match case.kind {
-            CaseKind::Email | CaseKind::Sms => Ok(self.check_draft(case.kind, recipient, reply)),
+            CaseKind::Email | CaseKind::Sms => Ok(self.check_draft(case, recipient, reply)),
             CaseKind::Fill => self.check_fill(case, reply),
         }
     }
 
-    fn check_draft(&self, kind: CaseKind, recipient: Option<&Worker>, reply: &str) -> RunVerdict {
-        let (kind, to, subject, body) = if kind == CaseKind::Email {
+    fn check_draft(
+        &self,
+        case: &ReplayCase,
+        recipient: Option<&Worker>,
+        reply: &str,
+    ) -> RunVerdict {
+        let (kind, to, subject, body) = if case.kind == CaseKind::Email {
             let parts = parse_email(reply);
             let to = recipient.map(|r| r.email.clone()).unwrap_or_default();
             (
@@ -59,7 +64,11 @@ impl Checks {
             body,
             recipient: recipient.cloned(),
         };
-        to_run_verdict(&self.email.validate(&draft))
+        // The pay floor is the job's state when the case names the job.
+        match &case.job_order {
+            Some(order) => to_run_verdict(&self.email.validate_for_job(&draft, order)),
+            None => to_run_verdict(&self.email.validate(&draft)),
+        }
     }
 
     fn check_fill(&self, case: &ReplayCase, reply: &str) -> Result<RunVerdict> {

@@ -64,6 +64,12 @@ pub struct ValidatorConfig {
     pub minimum_wages: BTreeMap<String, f64>,
     /// Floor for states absent from `minimum_wages`.
     pub federal_minimum_wage: f64,
+    /// Cash minimum wages for tipped work (a stated rate "plus tips") keyed by
+    /// two-letter code; default: the states without a tip credit, at their full
+    /// minimum.
+    pub tipped_minimum_wages: BTreeMap<String, f64>,
+    /// Tipped floor for states absent from `tipped_minimum_wages` (federal $2.13).
+    pub federal_tipped_minimum_wage: f64,
 }
 
 impl Default for ValidatorConfig {
@@ -82,6 +88,8 @@ impl Default for ValidatorConfig {
             context_after: 24,
             minimum_wages: wage::default_table(),
             federal_minimum_wage: wage::FEDERAL_MINIMUM_WAGE,
+            tipped_minimum_wages: wage::default_tipped_table(),
+            federal_tipped_minimum_wage: wage::FEDERAL_TIPPED_MINIMUM_WAGE,
         }
     }
 }
@@ -127,7 +135,18 @@ impl ValidatorConfig {
                 self.federal_minimum_wage
             )));
         }
-        if let Some((state, w)) = self.minimum_wages.iter().find(|(_, w)| bad_number(**w)) {
+        if bad_number(self.federal_tipped_minimum_wage) {
+            return Err(Error::InvalidConfig(format!(
+                "federal_tipped_minimum_wage {} is not a non-negative number",
+                self.federal_tipped_minimum_wage
+            )));
+        }
+        if let Some((state, w)) = self
+            .minimum_wages
+            .iter()
+            .chain(&self.tipped_minimum_wages)
+            .find(|(_, w)| bad_number(**w))
+        {
             return Err(Error::InvalidConfig(format!(
                 "minimum wage {w} for state '{state}' is not a non-negative number"
             )));
@@ -149,6 +168,19 @@ impl ValidatorConfig {
         wage::minimum_for(&self.minimum_wages, self.federal_minimum_wage, state)
     }
 
+    /// Minimum cash wage for tipped work in `state`: the state's tipped minimum where
+    /// the tipped table has one, else the federal tipped minimum; never above the
+    /// state's general minimum.
+    pub fn tipped_minimum_wage(&self, state: &str) -> f64 {
+        let key = state.trim().to_ascii_uppercase();
+        let tipped = self
+            .tipped_minimum_wages
+            .get(&key)
+            .copied()
+            .unwrap_or(self.federal_tipped_minimum_wage);
+        tipped.min(self.minimum_wage(state))
+    }
+
     pub(crate) fn resolve_rules(&self) -> ResolvedRules {
         let mut r = ResolvedRules {
             enabled: RuleCode::ALL.iter().map(|_| true).collect(),
@@ -168,15 +200,16 @@ impl ValidatorConfig {
     }
 }
 
-/// Lowercase host without scheme, port, path or trailing dot (`"https://Jobs.X.com/a"`
-/// → `"jobs.x.com"`).
+/// Lowercase host of an allow-list entry, parsed like a link (WHATWG URL):
+/// `"https://Jobs.X.com/a"` → `"jobs.x.com"`; empty when it has no host.
 pub(crate) fn normalize_host(h: &str) -> String {
     let h = h.trim();
-    let h = h.split_once("://").map_or(h, |(_, rest)| rest);
-    let h = &h[..h.find(['/', '?', '#']).unwrap_or(h.len())];
-    let h = h.rsplit_once('@').map_or(h, |(_, rest)| rest);
-    let h = &h[..h.find(':').unwrap_or(h.len())];
-    h.trim_end_matches('.').to_ascii_lowercase()
+    // `https:///x` parses (browsers skip the extra slashes) but names no host here.
+    let authority = h.split_once("://").map_or(h, |(_, rest)| rest);
+    if authority.is_empty() || authority.starts_with(['/', '\\']) {
+        return String::new();
+    }
+    super::content::link_host(h).unwrap_or_default()
 }
 
 /// Per-rule switches and severities, indexed by [`RuleCode::index`].

@@ -121,9 +121,31 @@ impl EmailValidator {
         self.run(draft, state)
     }
 
-    /// Checks a draft about `job`: the pay floor is the minimum wage of the job's state.
+    /// Checks a draft about `job`: the pay floor is the minimum wage of the job's state
+    /// (not the recipient's).
     pub fn validate_for_job(&self, draft: &Draft, job: &JobOrder) -> Verdict {
         self.run(draft, Some(job.state.as_str()))
+    }
+
+    /// Checks a draft about a job in `state` (two-letter code) when the caller knows
+    /// the job's state but has no [`JobOrder`]: the pay floor is that state's.
+    ///
+    /// ```
+    /// use lakehouse::validate::{Draft, DraftKind, EmailValidator, RuleCode, ValidatorConfig};
+    ///
+    /// let v = EmailValidator::new(ValidatorConfig::default()).unwrap();
+    /// let draft = Draft {
+    ///     kind: DraftKind::Sms,
+    ///     to: String::new(),
+    ///     subject: None,
+    ///     body: "Lakeside Staffing: shift Mon, $16/hr. Reply STOP to opt out".into(),
+    ///     recipient: None,
+    /// };
+    /// assert!(v.validate_in_state(&draft, "WA").has(RuleCode::PayBelowMinimum));
+    /// assert!(v.validate_in_state(&draft, "TX").ok);
+    /// ```
+    pub fn validate_in_state(&self, draft: &Draft, state: &str) -> Verdict {
+        self.run(draft, Some(state))
     }
 
     fn run(&self, draft: &Draft, state: Option<&str>) -> Verdict {
@@ -131,7 +153,8 @@ impl EmailValidator {
         let mut sink = Sink::new(&inner.rules);
         let body = draft.body.as_str();
         let text = Text::new(body);
-        if body.trim().is_empty() {
+        // Zero-width characters alone are no body either.
+        if text.norm.trim().is_empty() {
             let what = match draft.kind {
                 DraftKind::Email => "email",
                 DraftKind::Sms => "SMS",
@@ -146,12 +169,13 @@ impl EmailValidator {
         if draft.kind == DraftKind::Email {
             self.subject_rules(draft, state, &mut sink);
         }
-        for f in self.text_findings(&text, draft, state) {
-            sink.push(f.code, f.message, Some(f.span), None);
+        // Detectors report normalised offsets; callers get spans into the body.
+        for f in self.text_findings(&text, draft, state, false) {
+            sink.push(f.code, f.message, Some(text.to_raw(f.span)), None);
         }
         if let (Some(w), true) = (&draft.recipient, sink.on(RuleCode::RecipientNameMismatch)) {
-            if let Some(f) = content::recipient_mismatch(body, w) {
-                sink.push(f.code, f.message, Some(f.span), None);
+            if let Some(f) = content::recipient_mismatch(&text, w) {
+                sink.push(f.code, f.message, Some(text.to_raw(f.span)), None);
             }
         }
         match draft.kind {
@@ -163,7 +187,16 @@ impl EmailValidator {
 
     /// PII, placeholders, links, wording, pay and profanity: the checks that apply to
     /// any text of a draft.
-    fn text_findings(&self, text: &Text<'_>, draft: &Draft, state: Option<&str>) -> Vec<Finding> {
+    ///
+    /// Spans are offsets into `text.norm`; `in_subject` relaxes the placeholder rule for
+    /// subject tags like `[URGENT]`.
+    fn text_findings(
+        &self,
+        text: &Text<'_>,
+        draft: &Draft,
+        state: Option<&str>,
+        in_subject: bool,
+    ) -> Vec<Finding> {
         let inner = &*self.inner;
         let r = &inner.rules;
         let on = PiiSwitches {
@@ -193,7 +226,7 @@ impl EmailValidator {
         }
         let mut out = pii::scan(text, on, window, &known);
         if r.enabled(RuleCode::PlaceholderUnresolved) {
-            content::placeholders(text.raw, &mut out);
+            content::placeholders(text, in_subject, &mut out);
         }
         if r.enabled(RuleCode::LinkNotAllowed) {
             content::links(text, &inner.allow, &mut out);
@@ -219,17 +252,26 @@ impl EmailValidator {
 
     fn pay_findings(&self, text: &Text<'_>, state: Option<&str>, out: &mut Vec<Finding>) {
         let cfg = &self.inner.config;
-        let (floor, place) = match state.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => (cfg.minimum_wage(s), s.to_ascii_uppercase()),
-            None => (cfg.federal_minimum_wage, "federal".to_string()),
-        };
-        for (span, amount) in content::stated_pay(text) {
-            if amount < floor {
+        let state = state.map(str::trim).filter(|s| !s.is_empty());
+        let place = state.map_or_else(|| "federal".to_string(), str::to_ascii_uppercase);
+        for pay in content::stated_pay(text) {
+            let (floor, what) = match (state, pay.tipped) {
+                (Some(s), false) => (cfg.minimum_wage(s), "minimum wage"),
+                (None, false) => (cfg.federal_minimum_wage, "minimum wage"),
+                (Some(s), true) => (cfg.tipped_minimum_wage(s), "tipped minimum wage"),
+                (None, true) => (
+                    cfg.federal_tipped_minimum_wage
+                        .min(cfg.federal_minimum_wage),
+                    "tipped minimum wage",
+                ),
+            };
+            if pay.amount < floor {
                 out.push(Finding {
                     code: RuleCode::PayBelowMinimum,
-                    span,
+                    span: pay.span,
                     message: format!(
-                        "pay ${amount:.2}/hour is below the {place} minimum wage ${floor:.2} (table of {})",
+                        "pay ${:.2}/hour is below the {place} {what} ${floor:.2} (table of {})",
+                        pay.amount,
                         super::MINIMUM_WAGE_TABLE_DATE
                     ),
                 });
@@ -260,7 +302,7 @@ impl EmailValidator {
         }
         // The subject leaks as much as the body; spans point into the body only, so
         // subject findings carry none.
-        for f in self.text_findings(&Text::new(subject), draft, state) {
+        for f in self.text_findings(&Text::new(subject), draft, state, true) {
             sink.push(f.code, format!("in the subject: {}", f.message), None, None);
         }
     }
@@ -303,7 +345,7 @@ impl EmailValidator {
                 None,
             );
         }
-        if !content::has_stop(text) {
+        if !content::has_opt_out(text) {
             sink.push(
                 RuleCode::SmsOptOutMissing,
                 "SMS has no opt-out instruction (e.g. \"Reply STOP to opt out\")".into(),

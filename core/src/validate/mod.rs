@@ -30,6 +30,20 @@
 //! assert!(v.validate(&draft).ok);
 //! ```
 //!
+//! # Text normalisation
+//!
+//! Every detector reads the draft through one normalisation layer that keeps byte
+//! offsets into the original text: Unicode dashes (U+2010–U+2015, U+2212, …) read as
+//! `-`, no-break and thin spaces (U+00A0, U+2009, U+202F, …) as a space, zero-width
+//! characters (U+200B–U+200D, U+2060, U+FEFF, soft hyphen) are ignored, and full-width
+//! digits read as ASCII digits. A number written with typographic punctuation is the
+//! same number (`512‑34‑7788`), and every [`Span`] still indexes the draft as written.
+//! SMS segment counting and encoding look at the text as written.
+//!
+//! Links are found with the `linkify` link finder, their hosts parsed the way browsers
+//! parse them (WHATWG URL, the `url` crate), and a bare domain is a link when it ends
+//! in a suffix of the public suffix list (the `psl` crate, compiled in).
+//!
 //! # Rule codes
 //!
 //! Codes are stable: once published a code never changes meaning. The table below is
@@ -38,27 +52,27 @@
 //!
 //! | code | default severity | applies to | what |
 //! |---|---|---|---|
-//! | `PII_SSN` | error | email, sms | US SSN `AAA-GG-SSSS` / `AAA GG SSSS` / `AAA.GG.SSSS` not glued to other digits, or 9 bare digits near `ssn` / `social security` / `social`; invalid SSNs (area 000, 666, 9xx; group 00; serial 0000) are not reported |
-//! | `PII_CREDIT_CARD` | error | email, sms | 13–19 digits (single space or dash groups) passing the Luhn check |
+//! | `PII_SSN` | error | email, sms | US SSN `AAA-GG-SSSS` / `AAA GG SSSS` / `AAA.GG.SSSS` (one delimiter) not glued to other digits, or 9 bare digits near `ssn` / `social security` / `social`; invalid SSNs (area 000, 666, 9xx; group 00; serial 0000) are not reported, one repeated digit in range (`111-11-1111`) is |
+//! | `PII_CREDIT_CARD` | error | email, sms | every window of whole digit groups (single space or dash between) holding 13–19 digits and passing Luhn, each reported once without overlaps, so a card next to its expiry, CVV or a second card is found; one repeated digit is no card |
 //! | `PII_BANK_ROUTING` | error | email, sms | 9 digits passing the ABA checksum near `routing` / `aba` / `account` / `deposit` / `bank` |
-//! | `PII_BANK_ACCOUNT` | error | email, sms | 8–17 digits near `account` / `acct` |
-//! | `PII_DOB` | error | email, sms | a date near `dob` / `date of birth` / `born` |
-//! | `PII_OTHER_CONTACT` | warning | email, sms | a phone number or email address that is neither the agency's nor the recipient's |
+//! | `PII_BANK_ACCOUNT` | error | email, sms | 8–17 digits near `account` / `acct` / `checking` / `savings` |
+//! | `PII_DOB` | error | email, sms | a date (`01/02/1990` either order with `/ - .`, `1990/01/02`, `1990-01-02`, `03-Mar-1985`, `March 3, 1985`, `3 March 1985`) near `dob` / `d.o.b.` / `date of birth` / `birth` / `birthday` / `born` |
+//! | `PII_OTHER_CONTACT` | warning | email, sms | a phone number (US forms, or international `+CC …` with 8–15 digits) or email address that is neither the agency's nor the recipient's |
 //! | `SMS_TOO_LONG` | error | sms | more segments than allowed (GSM-7 160/153, UCS-2 70/67 UTF-16 units) |
 //! | `SMS_UCS2_ENCODING` | warning | sms | a character outside GSM-7 forces UCS-2 |
-//! | `SMS_OPT_OUT_MISSING` | error | sms | no `STOP` opt-out instruction |
+//! | `SMS_OPT_OUT_MISSING` | error | sms | no opt-out instruction: `STOP` / `STOPALL` / `UNSUBSCRIBE` / `CANCEL` / `END` / `QUIT` (any case) after reply / text / txt / send / msg, or before "to opt out" / "to unsubscribe" / "to end" / "to stop"; "Stop by our office" is none |
 //! | `SMS_SENDER_MISSING` | warning | sms | the agency name does not appear |
 //! | `EMAIL_SUBJECT_MISSING` | error | email | empty or whitespace subject |
 //! | `EMAIL_SUBJECT_TOO_LONG` | warning | email | subject over 78 characters |
 //! | `EMAIL_UNSUBSCRIBE_MISSING` | warning | email | no unsubscribe / opt-out line |
 //! | `EMAIL_ADDRESS_MISSING` | warning | email | the agency's postal address does not appear |
 //! | `BODY_EMPTY` | error | email, sms | empty or whitespace body |
-//! | `PLACEHOLDER_UNRESOLVED` | error | email, sms | `{{…}}`, `{name}`, `[NAME]`, `<first_name>` or `%s` left in |
+//! | `PLACEHOLDER_UNRESOLVED` | error | email, sms | `{{…}}`, `{name}`, `[NAME]`, `<first_name>`, `%s`, or a bracketed Title Case field (`[First Name]`, `{First Name}`, `<Start Date>`) left in; a common all-caps tag (`[URGENT]`, `[UPDATE]`, `[REMINDER]`) in a subject is none |
 //! | `RECIPIENT_NAME_MISMATCH` | error | email, sms | the greeting names someone other than the recipient |
-//! | `LINK_NOT_ALLOWED` | error | email, sms | a URL whose host is not on the allow-list |
-//! | `DISCRIMINATORY_LANGUAGE` | error | email, sms | wording that screens by age, sex, national origin, religion, disability, pregnancy or citizenship |
-//! | `PAY_BELOW_MINIMUM` | error | email, sms | a stated hourly pay below the state minimum wage |
-//! | `PROFANITY` | warning | email, sms | a word from the built-in list |
+//! | `LINK_NOT_ALLOWED` | error | email, sms | a URL, or a bare domain with a public suffix (`.ru`, `.top`, `.co.uk`, …), whose host as a browser parses it (`https://evil.io\@ok.com` goes to `evil.io`) is not on the allow-list or under a listed host |
+//! | `DISCRIMINATORY_LANGUAGE` | error | email, sms | wording that screens by age, sex, national origin, religion, disability, pregnancy or citizenship, in any case (`YOUNG`, `Young`); only the recipient's name or a proper name next to another capitalised word (`Sam Young`, `Girls Inc.`) is excepted, and not in a sentence mostly in capitals |
+//! | `PAY_BELOW_MINIMUM` | error | email, sms | a stated hourly pay (`$15/hr`, `$15 / hour`, `$15 hr`, `$15 an hour`, `15/hr`, `USD 15`, `15 dollars an hour`) below the minimum wage of the job's state (else the recipient's, else federal); add-ons (`+$2/hr`, `$1/hr night differential`, premium, raise, bonus, extra, additional, more, increase) are not the rate; amounts with `plus tips` / `tipped` are compared with the tipped minimum |
+//! | `PROFANITY` | warning | email, sms | a word from the built-in list, also obfuscated with separators, masks, look-alikes or repeated letters (`f.u.c.k`, `sh*t`, `$hit`, `fuuuck`, `f u c k`) |
 //! | `FILL_ORDER_MISMATCH` | error | fill | the proposal's order id differs from the order's |
 //! | `FILL_EMPTY` | error | fill | no worker proposed |
 //! | `FILL_UNKNOWN_WORKER` | error | fill | a worker id not in the roster |
@@ -93,7 +107,7 @@ pub use config::{RuleOverride, ValidatorConfig};
 pub use email::{Draft, DraftKind, EmailValidator};
 pub use fill::{Assignment, FillValidator, JobOrder, Proposal, Roster};
 pub use sms::{sms_segments, SegmentInfo, SmsEncoding};
-pub use wage::{FEDERAL_MINIMUM_WAGE, MINIMUM_WAGE_TABLE_DATE};
+pub use wage::{FEDERAL_MINIMUM_WAGE, FEDERAL_TIPPED_MINIMUM_WAGE, MINIMUM_WAGE_TABLE_DATE};
 
 /// How much a violation matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -34,17 +34,25 @@ static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"));
 // The patterns below run on the ASCII-lowercased text (see `text::Text`).
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?-u:\b)(?:[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{4}|[0-9]{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+[0-9]{4})(?-u:\b)",
-    )
+    re(concat!(
+        r"(?-u:\b)(?:",
+        // 01/02/1990, 2.1.90, 1-2-1990 (either order of day and month)
+        r"[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}",
+        // 1990-01-02, 1990/01/02, 1990.01.02
+        r"|[0-9]{4}[/.\-][0-9]{1,2}[/.\-][0-9]{1,2}",
+        // 03-Mar-1985, 3 Mar 1985, 3/March/85
+        r"|[0-9]{1,2}(?:st|nd|rd|th)?[\-/. ]\s*(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?[\-/. ]\s*[0-9]{2,4}",
+        // March 3, 1985
+        r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{4}",
+        r")(?-u:\b)",
+    ))
 });
 /// Every context word in one pass; [`ContextWords::classify`] sorts the hits.
 static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?-u:\b)(?:ssn|social(?:\s+security)?|routing|aba|accounts?|acct|deposits?|bank(?:ing)?|dob|date\s+of\s+birth|born|birth\s?date)(?-u:\b)",
+        r"(?-u:\b)(?:ssn|social(?:\s+security)?|routing|aba|accounts?|acct|checking|savings|deposits?|bank(?:ing)?|dob|d\.o\.b|date\s+of\s+birth|born|birth(?:day|date)?|birth\s+date)(?-u:\b)",
     )
 });
-
 /// Context-word spans by what they announce.
 #[derive(Default)]
 struct ContextWords {
@@ -68,9 +76,14 @@ impl ContextWords {
             } else if w.starts_with("account") {
                 c.bank.push(span);
                 c.account.push(span);
-            } else if w == "acct" {
+            } else if w == "acct" || w == "checking" || w == "savings" {
                 c.account.push(span);
-            } else if w == "dob" || w.starts_with("date") || w.starts_with("birth") || w == "born" {
+            } else if w == "dob"
+                || w == "d.o.b"
+                || w.starts_with("date")
+                || w.starts_with("birth")
+                || w == "born"
+            {
                 c.dob.push(span);
             } else {
                 c.bank.push(span);
@@ -139,7 +152,8 @@ pub(crate) fn scan(
     known: &KnownContacts,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let raw = text.raw;
+    // Detectors read the normalised text; `EmailValidator` maps spans back to raw.
+    let raw: &str = &text.norm;
     // Each detector needs a minimum of digits in one cluster; most prose numbers
     // ("$21.00", "8 am", "order 1042") have fewer and cost no regex call.
     let all = text.numeric_clusters();
@@ -191,8 +205,40 @@ pub(crate) fn scan(
             .map(|&(s, e, _)| (s, e))
             .collect();
         other_contacts(raw, &phones, known, &mut out);
+        international_phones(raw, &clusters, known, &mut out);
     }
     out
+}
+
+/// International numbers: a cluster written `+CC …` with a country code other than
+/// the North American `1` (those go through the US pattern) and 8–15 digits in all
+/// (E.164 allows at most 15).
+fn international_phones(
+    text: &str,
+    clusters: &[(usize, usize, usize)],
+    known: &KnownContacts,
+    out: &mut Vec<Finding>,
+) {
+    let bytes = text.as_bytes();
+    for &(s, e, digits) in clusters {
+        let cc = bytes.get(s + 1).copied().unwrap_or(b'1');
+        if bytes[s] != b'+' || !(b'2'..=b'9').contains(&cc) || !(8..=15).contains(&digits) {
+            continue;
+        }
+        let span = Span::new(s, e);
+        let d = phone_digits(&text[s..e]);
+        if overlaps(out, span) || known.knows_phone(&d) {
+            continue;
+        }
+        out.push(Finding {
+            code: RuleCode::PiiOtherContact,
+            span,
+            message: format!(
+                "international phone number ending {} is neither the agency's nor the recipient's",
+                last4(d.as_bytes())
+            ),
+        });
+    }
 }
 
 /// Non-overlapping matches of `re` in `hay` starting at `from`.
@@ -309,19 +355,52 @@ fn last4(digits: &[u8]) -> String {
     String::from_utf8_lossy(&digits[digits.len().saturating_sub(4)..]).into_owned()
 }
 
+/// Card numbers among the digit groups of one grouped run (`4111 1111 1111 1111 12 27`):
+/// every window of whole groups holding 13–19 digits is a candidate, so a card followed
+/// by its expiry, its CVV or a second card is still found. From each group the shortest
+/// window passing Luhn is taken and the search resumes after it, so no two reported
+/// windows overlap. One repeated digit (`0000 0000 0000 0000`) is no card.
 fn cards(text: &str, from: usize, out: &mut Vec<Finding>) {
     for m in matches_from(&GROUPED_DIGITS, text, from) {
-        let digits: Vec<u8> = m.as_str().bytes().filter(u8::is_ascii_digit).collect();
-        if (13..=19).contains(&digits.len()) && luhn_ok(&digits) {
+        let groups: Vec<(usize, usize)> = m
+            .as_str()
+            .split([' ', '-'])
+            .scan(m.start(), |at, g| {
+                let s = *at;
+                *at += g.len() + 1;
+                Some((s, s + g.len()))
+            })
+            .collect();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < groups.len() {
+            let mut digits: Vec<u8> = Vec::with_capacity(19);
+            let mut found = None;
+            for (j, &(gs, ge)) in groups.iter().enumerate().skip(i) {
+                digits.extend_from_slice(&bytes[gs..ge]);
+                if digits.len() > 19 {
+                    break;
+                }
+                if digits.len() >= 13 && digits.iter().any(|&d| d != digits[0]) && luhn_ok(&digits)
+                {
+                    found = Some(j);
+                    break;
+                }
+            }
+            let Some(j) = found else {
+                i += 1;
+                continue;
+            };
             out.push(Finding {
                 code: RuleCode::PiiCreditCard,
-                span: Span::new(m.start(), m.end()),
+                span: Span::new(groups[i].0, groups[j].1),
                 message: format!(
                     "credit card number ending {} ({} digits, passes the Luhn check)",
                     last4(&digits),
                     digits.len()
                 ),
             });
+            i = j + 1;
         }
     }
 }
@@ -358,7 +437,7 @@ fn bare_numbers(
     if ssn_ctx.is_empty() && bank_ctx.is_empty() && acct_ctx.is_empty() {
         return;
     }
-    let raw = text.raw;
+    let raw: &str = &text.norm;
     let bytes = raw.as_bytes();
     let runs = clusters
         .iter()
@@ -369,7 +448,7 @@ fn bare_numbers(
         if !(8..=17).contains(&d.len()) || !not_glued(bytes, m.start(), m.end(), None) {
             continue;
         }
-        let word = |c: Span| raw[c.start..c.end].to_string();
+        let word = |c: Span| text.raw_of(c).to_string();
         if d.len() == 9 {
             let s = m.as_str();
             if let Some(c) = near(ssn_ctx, span, w) {
@@ -423,10 +502,7 @@ fn dates_of_birth(text: &Text<'_>, ctx: &[Span], w: Window, out: &mut Vec<Findin
             out.push(Finding {
                 code: RuleCode::PiiDob,
                 span,
-                message: format!(
-                    "date of birth (a date next to '{}')",
-                    &text.raw[c.start..c.end]
-                ),
+                message: format!("date of birth (a date next to '{}')", text.raw_of(c)),
             });
         }
     }

@@ -12,8 +12,10 @@ pub const MINIMUM_WAGE_TABLE_DATE: &str = "2026-01-01";
 
 /// General state minimum wages (USD/hour) in effect on [`MINIMUM_WAGE_TABLE_DATE`].
 /// States absent here (or below the federal minimum) fall back to
-/// [`FEDERAL_MINIMUM_WAGE`]. Where a state has regional rates (NY, OR) the lowest
-/// statewide one is used; city ordinances are not covered.
+/// [`FEDERAL_MINIMUM_WAGE`]. Where a state has regional rates the lowest statewide one
+/// is used: New York's upstate rate ($16.00; NYC, Long Island and Westchester pay
+/// $17.00) and Oregon's non-urban-counties rate ($14.05 since 2025-07-01; the standard
+/// rate is $15.05 and the Portland metro rate $16.30). City ordinances are not covered.
 const STATE_MINIMUMS: &[(&str, f64)] = &[
     ("AK", 13.00),
     ("AR", 11.00),
@@ -39,7 +41,7 @@ const STATE_MINIMUMS: &[(&str, f64)] = &[
     ("NV", 12.00),
     ("NY", 16.00),
     ("OH", 11.00),
-    ("OR", 15.05),
+    ("OR", 14.05),
     ("RI", 16.00),
     ("SD", 11.85),
     ("VA", 12.77),
@@ -47,6 +49,24 @@ const STATE_MINIMUMS: &[(&str, f64)] = &[
     ("WA", 17.13),
     ("WV", 8.75),
 ];
+
+/// The federal cash wage for tipped employees (29 U.S.C. § 203(m)), USD/hour.
+pub const FEDERAL_TIPPED_MINIMUM_WAGE: f64 = 2.13;
+
+/// States that allow no tip credit on [`MINIMUM_WAGE_TABLE_DATE`]: a tipped worker's
+/// cash wage is the full state minimum. Other states fall back to
+/// [`FEDERAL_TIPPED_MINIMUM_WAGE`] unless the configured tipped table lists them.
+const NO_TIP_CREDIT_STATES: &[&str] = &["AK", "CA", "MN", "MT", "NV", "OR", "WA"];
+
+/// The built-in tipped-minimum table as the config's default: the no-tip-credit states
+/// at their full minimum.
+pub(crate) fn default_tipped_table() -> BTreeMap<String, f64> {
+    STATE_MINIMUMS
+        .iter()
+        .filter(|(s, _)| NO_TIP_CREDIT_STATES.contains(s))
+        .map(|(s, w)| (s.to_string(), *w))
+        .collect()
+}
 
 /// The built-in table as the config's default.
 pub(crate) fn default_table() -> BTreeMap<String, f64> {

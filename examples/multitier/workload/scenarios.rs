@@ -118,7 +118,8 @@ fn cold_search_email(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
     let top = res.hits.first().ok_or("search returned no workers")?;
     let w = worker(env, top)?;
     let draft = drafts::email(&env.agency, w, pay_for(w), order);
-    expect_ok("email", &env.email.validate(&draft))
+    // The job is in the searched state: its minimum wage is the pay floor.
+    expect_ok("email", &env.email.validate_in_state(&draft, &s.state))
 }
 
 /// search → fill proposal (2 workers) → FillValidator → playbook record: ok, stored.
@@ -238,7 +239,7 @@ fn sms_validate(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
             draft.body
         ));
     }
-    expect_ok("sms", &env.email.validate(&draft))
+    expect_ok("sms", &env.email.validate_in_state(&draft, &s.state))
 }
 
 /// cold search → record → warm search with playbooks: recorded workers ranked first.

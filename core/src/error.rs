@@ -5,6 +5,7 @@
 //! `Error.code` to the same string. Once published, a code never changes meaning.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -13,7 +14,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Messages name the offending value, e.g. "vector for id 'w-17' has 384 values,
 /// index 'workers' expects 768".
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A vector's length differs from the index dimension.
@@ -50,7 +51,7 @@ pub enum Error {
     Io {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
     /// Parquet / Arrow encoding or decoding failed.
     #[error("parquet error on '{path}': {reason}")]
@@ -77,6 +78,9 @@ pub enum Error {
     /// An internal invariant broke; a bug, reported instead of panicking.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The handle was closed (its `Lakehouse` was closed) and cannot be used any more.
+    #[error("closed: {0}")]
+    Closed(String),
 }
 
 impl Error {
@@ -104,6 +108,7 @@ impl Error {
             Error::Cancelled(_) => "CANCELLED",
             Error::Callback(_) => "CALLBACK",
             Error::Internal(_) => "INTERNAL",
+            Error::Closed(_) => "CLOSED",
         }
     }
 
@@ -125,13 +130,14 @@ impl Error {
         "CANCELLED",
         "CALLBACK",
         "INTERNAL",
+        "CLOSED",
     ];
 
     /// Wraps an I/O error with the path it concerned.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            source: Arc::new(source),
         }
     }
 
@@ -194,6 +200,7 @@ mod tests {
             Error::Cancelled("x".into()),
             Error::Callback("x".into()),
             Error::Internal("x".into()),
+            Error::Closed("x".into()),
         ];
         let codes: Vec<_> = samples.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);

@@ -11,10 +11,10 @@
 //! swapped in under the write-order lock.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use super::graph::{new_graph, FaultHook, GraphEngine, GraphParams};
-use super::{GraphState, VectorIndex};
+use super::{GraphState, Inner, VectorIndex};
 
 /// Attempts per rebuild before giving up until the next write (each attempt is one
 /// guarded batch insert; only a panic inside the engine makes one fail).
@@ -168,10 +168,13 @@ impl VectorIndex {
         }
         let snap = self.snapshot();
         inner.bg.lock().in_flight = true;
-        let idx = self.clone();
+        // The thread holds the index only while it copies a chunk or swaps the graph
+        // in, so dropping the last handle (and with it the store's directory lock)
+        // never waits for a rebuild.
+        let weak = Arc::downgrade(&self.inner);
         let spawned = std::thread::Builder::new()
             .name(format!("lakehouse-rebuild-{}", self.name()))
-            .spawn(move || idx.run_background(snap));
+            .spawn(move || VectorIndex::run_background(&weak, snap));
         if spawned.is_err() {
             inner.bg.lock().in_flight = false;
             inner.bg_done.notify_all();
@@ -214,21 +217,28 @@ impl VectorIndex {
 
     /// Background build: vectors are copied a chunk at a time under a short read lock
     /// (no full copy of the store, no lock held while inserting). Slot numbering only
-    /// changes with the generation, so a changed generation aborts the build.
-    fn build_chunked(&self, snap: &Snapshot) -> Option<Arc<dyn GraphEngine>> {
+    /// changes with the generation, so a changed generation aborts the build; so does
+    /// the index being dropped or closed.
+    fn build_chunked(weak: &Weak<Inner>, snap: &Snapshot) -> Option<Arc<dyn GraphEngine>> {
         // Large enough that the per-chunk join of the parallel insert costs little.
         const CHUNK: usize = 8192;
-        let dim = self.inner.config.dim;
+        let live = || {
+            weak.upgrade()
+                .map(|inner| VectorIndex { inner })
+                .filter(|idx| !idx.is_closed())
+        };
+        let dim = live()?.inner.config.dim;
         let count = snap.order.as_ref().map_or(snap.len, Vec::len);
         let mut buf: Vec<f32> = Vec::with_capacity(CHUNK.min(count) * dim);
         'attempt: for _ in 0..BUILD_ATTEMPTS {
-            let engine = self.new_engine(count);
+            let engine = live()?.new_engine(count);
             for start in (0..count).step_by(CHUNK) {
                 let end = (start + CHUNK).min(count);
                 buf.clear();
                 {
-                    let side = self.inner.side.read();
-                    if self.inner.graph.read().generation != snap.generation {
+                    let idx = live()?;
+                    let side = idx.inner.side.read();
+                    if idx.inner.graph.read().generation != snap.generation {
                         return None;
                     }
                     for i in start..end {
@@ -240,7 +250,9 @@ impl VectorIndex {
                     .map(|i| (i as u32, &buf[(i - start) * dim..(i - start + 1) * dim]))
                     .collect();
                 if engine.insert_batch(&items).is_err() {
-                    self.inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
+                    if let Some(idx) = live() {
+                        idx.inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
+                    }
                     continue 'attempt;
                 }
             }
@@ -261,8 +273,15 @@ impl VectorIndex {
         self.finish(snap, engine);
     }
 
-    fn run_background(&self, snap: Snapshot) {
-        let engine = self.build_chunked(&snap);
+    fn run_background(weak: &Weak<Inner>, snap: Snapshot) {
+        let engine = Self::build_chunked(weak, &snap);
+        // Dropped meanwhile: nothing left to swap the graph into.
+        let Some(inner) = weak.upgrade() else { return };
+        let this = VectorIndex { inner };
+        this.finish_background(snap, engine);
+    }
+
+    fn finish_background(&self, snap: Snapshot, engine: Option<Arc<dyn GraphEngine>>) {
         let _order = self.inner.write_order.lock();
         self.finish(snap, engine);
         let pending = std::mem::take(&mut self.inner.bg.lock().pending);

@@ -14,7 +14,7 @@
 pub mod corpus;
 pub mod embed;
 pub mod error;
-mod http;
+pub mod http;
 pub mod index;
 pub mod journal;
 pub mod materialize;

@@ -1,4 +1,4 @@
-//! Bad input gets the documented error code and changes nothing (SPEC §2.1, §6).
+//! Bad input gets the documented error code and changes nothing (docs/ARCHITECTURE.md, "Invariants").
 
 use lakehouse::index::{Filter, IndexConfig, Metric, Record, SearchOptions, VectorIndex};
 use serde_json::json;

@@ -2,7 +2,7 @@
 //!
 //! On first run it generates `data/workers_100k.parquet`, ingests it into a persistent
 //! lakehouse directory (`data/lakehouse`, reused later: open, not rebuild), loads the
-//! validator roster from the same corpus, then runs the six scenarios of SPEC §3 from
+//! validator roster from the same corpus, then runs the six scenarios (docs/ARCHITECTURE.md, "The main job") from
 //! `--concurrency` threads for `--duration` seconds and prints the seed report's table.
 //!
 //! ```text
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-/// Six-scenario multitier workload over a workers corpus (SPEC §3).
+/// Six-scenario multitier workload over a workers corpus (docs/ARCHITECTURE.md, "The main job").
 #[derive(Parser, Debug)]
 #[command(name = "multitier")]
 struct Args {

@@ -66,15 +66,17 @@ fn write_one(
     );
     let verdict = |rng: &mut ChaCha8Rng| {
         let ok = rng.random_bool(0.9);
-        Some(Verdict {
+        Some(RunVerdict {
             ok,
             violations: if ok {
                 vec![]
             } else {
-                vec![Violation {
+                vec![RunViolation {
                     code: "PLACEHOLDER_UNRESOLVED".into(),
-                    severity: Some("error".into()),
-                    message: None,
+                    severity: "error".into(),
+                    message: String::new(),
+                    span: None,
+                    worker_id: None,
                 }]
             },
         })
@@ -119,9 +121,9 @@ fn write_one(
         96..97 => j.record(&IngestBatch { event_id, ts, source: "ats_export.csv".into(), index: "workers".into(), records_in: 500, upserted: 498, rejected: 2, rejected_ids: vec![worker(rng), worker(rng)], errors: vec!["missing phone".into()], duration_ms: Some(rng.random_range(1000..9000)) }),
         _ => j.record(&ReplayRun {
             schema: "replay_run.v1".into(), run_id: format!("rr-{}", i / 1000), case_id: format!("{prefix}case-{i}"), ts, model: "qwen2.5:7b".into(),
-            retrieved_ids: vec![worker(rng), worker(rng)], prompt_sha256: format!("{:064x}", i), prompt_tokens: Some(900), completion_tokens: Some(110),
-            response: "Hi, ...".into(), verdict: ReplayVerdict { ok: rng.random_bool(0.9), violations: vec![] },
-            stage_ms: StageMs { retrieve: 10, bundle: 2, chat: rng.random_range(500..3000), validate: 1 }, original_label: Some("pass".into()), regression: rng.random_bool(0.05), error: None, kind: Some("email".into()), dry_run: false, error_code: None,
+            retrieved_ids: vec![worker(rng), worker(rng)], dropped_ids: vec![], prompt_sha256: format!("{:064x}", i), prompt_tokens: Some(900), completion_tokens: Some(110),
+            response: "Hi, ...".into(), verdict: RunVerdict { ok: rng.random_bool(0.9), violations: vec![] },
+            stage_ms: StageMs { retrieve: 10, bundle: 2, chat: rng.random_range(500..3000), validate: 1 }, stage_us: StageUs::default(), original_label: Some(Label::Pass), regression: rng.random_bool(0.05), error: None, error_stage: None, kind: CaseKind::Email, dry_run: false, error_code: None,
         }),
     }
 }

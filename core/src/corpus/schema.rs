@@ -10,11 +10,11 @@
 //! | `state` | Utf8 | required; two-letter code |
 //! | `zip` | Utf8 | five digits |
 //! | `role` | Utf8 | required; lower case, e.g. `forklift operator` |
-//! | `skills` | List<Utf8> | |
+//! | `skills` | `List<Utf8>` | |
 //! | `certifications` | List<Struct<name: Utf8, expires: Date32 (nullable)>> | null `expires` = never expires |
 //! | `years_experience` | UInt32 | |
 //! | `hourly_rate` | Float64 | US dollars |
-//! | `availability` | List<Utf8> | `mon` … `sun` |
+//! | `availability` | `List<Utf8>` | `mon` … `sun` |
 //! | `status` | Utf8 | required; `active`, `inactive`, `do_not_return` |
 //! | `rating` | Float32 | 0.0–5.0 |
 //! | `summary` | Utf8 | one line |

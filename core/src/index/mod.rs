@@ -1,4 +1,4 @@
-//! `index` — named, panic-safe HNSW vector indexes (SPEC §2.1).
+//! `index` — named, panic-safe HNSW vector indexes (map: `docs/ARCHITECTURE.md`).
 //!
 //! A [`VectorIndex`] keeps a side store (ids, vectors, metadata, liveness by slot) as the
 //! source of truth and an HNSW graph as a disposable accelerator. The graph is built once

@@ -14,6 +14,10 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use super::replay_run::{
+    CaseKind, Label, ReplayRun, RunVerdict, RunViolation, Stage, StageUs, REPLAY_RUN_SCHEMA,
+};
+
 /// What every journal event type provides to the journal and the materializer.
 pub trait JournalEvent: Serialize + DeserializeOwned {
     /// The stream (journal file stem) this event type is appended to.
@@ -22,6 +26,70 @@ pub trait JournalEvent: Serialize + DeserializeOwned {
     fn source_key(&self) -> String;
     /// When the event happened (UTC).
     fn ts(&self) -> DateTime<Utc>;
+}
+
+/// The streams that have a typed event, in the order of this module.
+pub const STREAMS: &[&str] = &[
+    Search::STREAM,
+    EmailDraft::STREAM,
+    SmsDraft::STREAM,
+    FillProposal::STREAM,
+    PlaybookRecord::STREAM,
+    ProfileSwap::STREAM,
+    ChatCall::STREAM,
+    ReplayRun::STREAM,
+    PlacementOutcome::STREAM,
+    CoordinatorEdit::STREAM,
+    ValidatorOverride::STREAM,
+    IngestBatch::STREAM,
+];
+
+/// Checks an untyped event the way a typed append checks it: `event` must be a JSON
+/// object and, when `stream` is one of [`STREAMS`], it must parse as that stream's
+/// event type (required fields present, right types; unknown fields are allowed, as
+/// for readers). Streams of user transforms accept any object. Bad events are
+/// `INVALID_INPUT` naming the stream and the problem.
+///
+/// ```
+/// use lakehouse::journal::events::check_event;
+/// use serde_json::json;
+/// let ok = json!({"event_id": "e1", "ts": "2026-11-25T14:00:00Z", "order_id": "o-7",
+///                 "worker_id": "w-17", "outcome": "showed_up"});
+/// assert!(check_event("placement_outcome", &ok).is_ok());
+/// let bad = json!({"event_id": "e1", "ts": "yesterday"});
+/// assert_eq!(check_event("placement_outcome", &bad).unwrap_err().code(), "INVALID_INPUT");
+/// assert!(check_event("my_custom_stream", &json!({"any": 1})).is_ok());
+/// ```
+pub fn check_event(stream: &str, event: &serde_json::Value) -> crate::Result<()> {
+    fn parse<E: JournalEvent>(event: &serde_json::Value) -> crate::Result<()> {
+        E::deserialize(event).map(drop).map_err(|e| {
+            crate::Error::invalid(format!(
+                "event for stream '{}' is not valid: {e}",
+                E::STREAM
+            ))
+        })
+    }
+    if !event.is_object() {
+        return Err(crate::Error::invalid(format!(
+            "journal events must be JSON objects; stream '{stream}' got {}",
+            super::json_type(event)
+        )));
+    }
+    match stream {
+        Search::STREAM => parse::<Search>(event),
+        EmailDraft::STREAM => parse::<EmailDraft>(event),
+        SmsDraft::STREAM => parse::<SmsDraft>(event),
+        FillProposal::STREAM => parse::<FillProposal>(event),
+        PlaybookRecord::STREAM => parse::<PlaybookRecord>(event),
+        ProfileSwap::STREAM => parse::<ProfileSwap>(event),
+        ChatCall::STREAM => parse::<ChatCall>(event),
+        ReplayRun::STREAM => parse::<ReplayRun>(event),
+        PlacementOutcome::STREAM => parse::<PlacementOutcome>(event),
+        CoordinatorEdit::STREAM => parse::<CoordinatorEdit>(event),
+        ValidatorOverride::STREAM => parse::<ValidatorOverride>(event),
+        IngestBatch::STREAM => parse::<IngestBatch>(event),
+        _ => Ok(()),
+    }
 }
 
 /// A fresh, time-ordered event id: 32 hex characters (48 bits of milliseconds since the
@@ -46,29 +114,6 @@ pub fn new_event_id() -> String {
     seed.extend_from_slice(&millis.to_le_bytes());
     let noise = xxhash_rust::xxh3::xxh3_128(&seed) & ((1u128 << 80) - 1);
     format!("{millis:012x}{noise:020x}")
-}
-
-/// One validator check result attached to a draft or proposal.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct Verdict {
-    /// True when no error-severity rule fired (the draft may be sent).
-    pub ok: bool,
-    /// Rules that fired, errors and warnings alike.
-    #[serde(default)]
-    pub violations: Vec<Violation>,
-}
-
-/// One rule that fired (see VALIDATOR_RULES.md for the codes).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct Violation {
-    /// Stable rule code, e.g. `SMS_TOO_LONG`.
-    pub code: String,
-    /// `error` or `warning`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
-    /// What the coordinator is told.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
 }
 
 /// One ranked worker returned by a search.
@@ -173,7 +218,7 @@ pub struct EmailDraft {
     pub latency_ms: Option<u64>,
     /// EmailValidator verdict, when the draft was checked.
     #[serde(default)]
-    pub verdict: Option<Verdict>,
+    pub verdict: Option<RunVerdict>,
     /// Whether the email actually went out.
     #[serde(default)]
     pub sent: bool,
@@ -218,7 +263,7 @@ pub struct SmsDraft {
     pub latency_ms: Option<u64>,
     /// EmailValidator (sms mode) verdict, when checked.
     #[serde(default)]
-    pub verdict: Option<Verdict>,
+    pub verdict: Option<RunVerdict>,
     /// Whether the text actually went out.
     #[serde(default)]
     pub sent: bool,
@@ -264,7 +309,7 @@ pub struct FillProposal {
     pub latency_ms: Option<u64>,
     /// FillValidator verdict, when checked.
     #[serde(default)]
-    pub verdict: Option<Verdict>,
+    pub verdict: Option<RunVerdict>,
 }
 event_with_id!(FillProposal, "fill_proposal");
 
@@ -368,18 +413,9 @@ pub struct ChatCall {
 }
 event_with_id!(ChatCall, "chat_call");
 
-/// Validator verdict as recorded by replay (`violations` kept as written).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct ReplayVerdict {
-    /// Whether the replayed output passed validation.
-    pub ok: bool,
-    /// Violations, in the validator's own JSON shape.
-    #[serde(default)]
-    pub violations: Vec<serde_json::Value>,
-}
-
-/// Per-stage latency of one replayed case, in milliseconds.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+/// Per-stage latency of one replayed case, in whole milliseconds; `0` for a stage that
+/// did not run. The one definition, also `lakehouse::replay::StageMs`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct StageMs {
     /// Retrieval.
     pub retrieve: u64,
@@ -389,68 +425,6 @@ pub struct StageMs {
     pub chat: u64,
     /// Validation.
     pub validate: u64,
-}
-
-/// `replay_run` (`replay_run.v1`, SPEC §4, written by the replay runner to
-/// `<kb>/replay_runs.jsonl`): one recorded case re-run through retrieve → bundle → chat
-/// → validate, to catch a model or prompt change that breaks what used to work.
-/// Identified by (`run_id`, `case_id`); its schema is `schemas/replay_run.v1.json`.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct ReplayRun {
-    /// Always `replay_run.v1`.
-    pub schema: String,
-    /// The replay run (one per invocation).
-    pub run_id: String,
-    /// The case replayed.
-    pub case_id: String,
-    /// When the case finished.
-    pub ts: DateTime<Utc>,
-    /// Model used.
-    pub model: String,
-    /// Workers retrieved into the prompt.
-    pub retrieved_ids: Vec<String>,
-    /// Hash of the full prompt (spots prompt drift).
-    pub prompt_sha256: String,
-    /// Prompt tokens.
-    pub prompt_tokens: Option<u64>,
-    /// Completion tokens.
-    pub completion_tokens: Option<u64>,
-    /// Model reply.
-    pub response: String,
-    /// Validation of the reply.
-    pub verdict: ReplayVerdict,
-    /// Per-stage latency.
-    pub stage_ms: StageMs,
-    /// Label of the original case (`pass`/`fail`…), if known.
-    pub original_label: Option<String>,
-    /// Passed originally, fails now.
-    pub regression: bool,
-    /// Error that stopped the case, if any.
-    pub error: Option<String>,
-    /// Case kind (`email`, `sms`, `fill`), when the writer records it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// Bundle-only run, no model call.
-    #[serde(default)]
-    pub dry_run: bool,
-    /// Stable error code of the failed stage, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-}
-
-impl ReplayRun {
-    /// The stream the replay runner appends to.
-    pub const STREAM: &'static str = "replay_runs";
-}
-
-impl JournalEvent for ReplayRun {
-    const STREAM: &'static str = "replay_runs";
-    fn source_key(&self) -> String {
-        format!("{}/{}", self.run_id, self.case_id)
-    }
-    fn ts(&self) -> DateTime<Utc> {
-        self.ts
-    }
 }
 
 /// How a placement turned out.

@@ -61,7 +61,7 @@ fn base<E: JournalEvent>(e: &E, kind: EvidenceKind, task: &str) -> Evidence {
     Evidence::new(e.source_key(), e.ts(), kind, task)
 }
 
-fn verdict_label(v: &Option<Verdict>) -> Option<String> {
+fn verdict_label(v: &Option<RunVerdict>) -> Option<String> {
     v.as_ref()
         .map(|v| if v.ok { "valid" } else { "invalid" }.to_owned())
 }

@@ -27,7 +27,7 @@ use crate::{Error, Result};
 /// `output` (Utf8 holding JSON text: shapes differ per transform, so one structured
 /// type cannot fit them all; DuckDB reads them with `input->>'query'`), `label`,
 /// `model` (nullable Utf8), `prompt_tokens`, `completion_tokens`, `latency_ms`
-/// (nullable Int64), `worker_ids` (List<Utf8>), `order_id` (nullable Utf8),
+/// (nullable Int64), `worker_ids` (`List<Utf8>`), `order_id` (nullable Utf8),
 /// `metadata` (Utf8, JSON object text). `day` is not a column: it is the Hive
 /// partition directory `day=YYYY-MM-DD`, which readers turn back into a column.
 pub fn parquet_schema() -> SchemaRef {

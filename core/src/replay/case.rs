@@ -18,70 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::validate::JobOrder;
 
-/// What a case asks the model to produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CaseKind {
-    /// An outreach email to one worker.
-    Email,
-    /// An outreach SMS to one worker.
-    Sms,
-    /// A fill proposal (`{"worker_ids": [...]}`) for a job order.
-    Fill,
-}
-
-impl CaseKind {
-    /// `email`, `sms` or `fill`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseKind::Email => "email",
-            CaseKind::Sms => "sms",
-            CaseKind::Fill => "fill",
-        }
-    }
-}
-
-/// How a case was judged when it first ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Label {
-    /// The original output was accepted.
-    Pass,
-    /// The original output was rejected.
-    Fail,
-}
-
-impl Label {
-    /// Reads the label spellings found in cases files and evidence records: booleans,
-    /// `pass`/`ok`/`valid`/`accepted`/`approved`/`success` and
-    /// `fail`/`invalid`/`rejected`/`failure` (case-insensitive; the materializer labels
-    /// drafts `valid`/`invalid`). Anything else is `None`.
-    pub fn from_json(v: &serde_json::Value) -> Option<Label> {
-        match v {
-            serde_json::Value::Bool(true) => Some(Label::Pass),
-            serde_json::Value::Bool(false) => Some(Label::Fail),
-            serde_json::Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-                "pass" | "passed" | "ok" | "valid" | "accepted" | "approved" | "success" => {
-                    Some(Label::Pass)
-                }
-                "fail" | "failed" | "invalid" | "rejected" | "failure" => Some(Label::Fail),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Label {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        Label::from_json(&v).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "label must be \"pass\", \"fail\", true or false, got {v}"
-            ))
-        })
-    }
-}
+pub use crate::journal::events::{CaseKind, Label};
 
 /// One recorded case to re-run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

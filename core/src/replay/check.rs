@@ -91,18 +91,5 @@ impl Checks {
 }
 
 fn to_run_verdict(v: &Verdict) -> RunVerdict {
-    RunVerdict {
-        ok: v.ok,
-        violations: v
-            .violations
-            .iter()
-            .map(|x| RunViolation {
-                code: x.code.as_str().to_string(),
-                severity: x.severity.as_str().to_string(),
-                message: x.message.clone(),
-                worker_id: x.worker_id.clone(),
-                span: x.span.map(|s| [s.start, s.end]),
-            })
-            .collect(),
-    }
+    RunVerdict::from(v)
 }

@@ -1,5 +1,5 @@
 //! Cases from the evidence index: `generation` records of the draft and proposal
-//! transforms, read in their `evidence_record.v1` JSON shape (SPEC §4).
+//! transforms, read in their `evidence_record.v1` JSON shape (`schemas/evidence_record.v1.json`).
 //!
 //! The materializer's `email_draft`, `sms_draft` and `fill_proposal` transforms record
 //! the recipient in `worker_ids`, the original prompt in `input.prompt` and the

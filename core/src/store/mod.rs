@@ -1,4 +1,4 @@
-//! `store` — durable storage for vector indexes (SPEC §2.2).
+//! `store` — durable storage for vector indexes (map: `docs/ARCHITECTURE.md`).
 //!
 //! A [`Lakehouse`] is a directory holding a catalog of named indexes:
 //!

@@ -41,6 +41,7 @@ fn quick() -> StoreOptions {
         durability: Durability::Sync,
         snapshot_every: 0,
         save_graph: false,
+        ..StoreOptions::default()
     }
 }
 
@@ -496,8 +497,7 @@ fn options_out_of_range_are_rejected_not_clamped() {
         ),
         (
             "HttpOptions",
-            HttpOptions::from_value(&json!({"backoff_base_ms": 10, "backoff_max_ms": 5}))
-                .map(drop),
+            HttpOptions::from_value(&json!({"backoff_base_ms": 10, "backoff_max_ms": 5})).map(drop),
         ),
         (
             "RetrieverConfig",

@@ -1,5 +1,6 @@
 //! Store benchmark: cold open of a large index with its saved graph vs. a rebuild,
-//! snapshot time, and write throughput under `Sync` vs `Buffered` durability.
+//! snapshot time, write latency while snapshots run, and write throughput under `Sync`
+//! vs `Buffered` durability.
 //!
 //! ```bash
 //! nice -n 10 cargo run --release --example store_bench -- --n 100000 --dim 768
@@ -7,11 +8,14 @@
 //!
 //! Prints a table on stdout and one JSON object on stderr. "Cold" means a fresh
 //! `Lakehouse` in a fresh process state; the files may still be in the OS page cache.
+//! Every phase says what runs in the background while it is measured (snapshot worker,
+//! `Buffered` fsync timer, graph rebuild), read from the index and store counters.
 
 use std::time::Instant;
 
 use clap::Parser;
-use lakehouse::index::{IndexConfig, Record};
+use hdrhistogram::Histogram;
+use lakehouse::index::{IndexConfig, Record, VectorIndex};
 use lakehouse::store::{Durability, Lakehouse, StoreOptions};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -25,12 +29,13 @@ struct Args {
     /// Vector dimension.
     #[arg(long, default_value_t = 768)]
     dim: usize,
-    /// Single-record writes measured under Sync.
-    #[arg(long, default_value_t = 500)]
-    sync_writes: usize,
-    /// Single-record writes measured under Buffered.
-    #[arg(long, default_value_t = 20_000)]
-    buffered_writes: usize,
+    /// Single-record writes per durability setting in the throughput phase (the same
+    /// number for each, into a fresh index each, so the graphs have the same size).
+    #[arg(long, default_value_t = 3_000)]
+    tp_writes: usize,
+    /// Snapshots taken back to back while a writer measures its latency.
+    #[arg(long, default_value_t = 3)]
+    snapshots: usize,
     /// Skip waiting for the background graph rebuild (its cost is about `build`).
     #[arg(long)]
     no_rebuild_wait: bool,
@@ -58,16 +63,75 @@ fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-fn write_rate(lake: &Lakehouse, name: &str, dim: usize, n: usize) -> lakehouse::Result<f64> {
+/// Latency summary of single-record writes, in milliseconds.
+#[derive(Clone, Copy, Default)]
+struct Lat {
+    n: u64,
+    p50: f64,
+    p99: f64,
+    max: f64,
+    per_s: f64,
+}
+
+impl Lat {
+    fn of(h: &Histogram<u64>, wall_s: f64) -> Lat {
+        let ms = |us: u64| us as f64 / 1e3;
+        Lat {
+            n: h.len(),
+            p50: ms(h.value_at_quantile(0.5)),
+            p99: ms(h.value_at_quantile(0.99)),
+            max: ms(h.max()),
+            per_s: h.len() as f64 / wall_s.max(1e-9),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        json!({"writes": self.n, "p50_ms": self.p50, "p99_ms": self.p99, "max_ms": self.max,
+               "writes_per_s": self.per_s})
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{:>7.0} /s  p50 {:>6.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  ({} writes)",
+            self.per_s, self.p50, self.p99, self.max, self.n
+        )
+    }
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 600_000_000, 3).unwrap_or_else(|_| {
+        Histogram::new(3).unwrap_or_else(|_| unreachable!("3 significant digits is valid"))
+    })
+}
+
+/// What runs in the background of an index right now, for the phase descriptions.
+fn background(lake: &Lakehouse, name: &str, ix: &VectorIndex) -> String {
+    let st = ix.stats();
+    let store = lake.store_stats(name).ok();
+    format!(
+        "graph {:?} ({} rebuilds so far), snapshots taken {}",
+        st.graph_state,
+        st.rebuilds,
+        store.map_or(0, |s| s.snapshots_taken)
+    )
+}
+
+/// `n` single-record writes into a fresh index `name`.
+fn write_rate(lake: &Lakehouse, name: &str, dim: usize, n: usize) -> lakehouse::Result<Lat> {
     let ix = lake.create_index(name, IndexConfig::new(dim))?;
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let recs: Vec<Record> = (0..n).map(|i| record(&mut rng, i, dim)).collect();
+    let mut h = histogram();
     let t = Instant::now();
     for r in recs {
+        let w = Instant::now();
         ix.upsert(&r.id, &r.vector, r.metadata)?;
+        let _ = h.record(w.elapsed().as_micros() as u64);
     }
     lake.flush()?;
-    Ok(n as f64 / secs(t))
+    let lat = Lat::of(&h, secs(t));
+    ix.wait_idle();
+    Ok(lat)
 }
 
 fn main() -> lakehouse::Result<()> {
@@ -78,6 +142,7 @@ fn main() -> lakehouse::Result<()> {
         durability: Durability::Buffered { interval_ms: 200 },
         snapshot_every: 0,
         save_graph: true,
+        ..StoreOptions::default()
     };
 
     // 1. Build the large index and snapshot it (records + graph).
@@ -115,38 +180,62 @@ fn main() -> lakehouse::Result<()> {
     let report_loaded = {
         let lake = Lakehouse::open_with(&root, quiet.clone())?;
         let ix = lake.index("big")?;
-        assert_eq!(ix.len(), args.n);
+        eprintln!("  opened big: {} records", ix.len());
         lake.last_open_report("big")
     };
     let open_loaded_s = secs(t);
 
-    // 3. Writes while a snapshot of the big index runs: how long do writers stall?
-    let (stall_max_ms, stall_writes) = {
-        let lake = Lakehouse::open_with(&root, quiet.clone())?;
+    // 3. Single writes under Sync durability, first with nothing in the background,
+    // then while snapshots of the big index run back to back: how long do writers stall?
+    let sync_opts = StoreOptions {
+        durability: Durability::Sync,
+        ..quiet.clone()
+    };
+    let (quiet_lat, snap_lat, bg_before, bg_after, snap_wall_s) = {
+        let lake = Lakehouse::open_with(&root, sync_opts.clone())?;
         let ix = lake.index("big")?;
-        let done = std::sync::atomic::AtomicBool::new(false);
+        ix.wait_idle();
+        let bg_before = background(&lake, "big", &ix);
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let recs: Vec<Record> = (0..2_000)
             .map(|i| record(&mut rng, args.n + i, args.dim))
             .collect();
-        std::thread::scope(|s| {
+        // Reference: the same writes with no snapshot running.
+        let mut h = histogram();
+        let t = Instant::now();
+        for r in recs.iter().take(300) {
+            let w = Instant::now();
+            ix.upsert(&r.id, &r.vector, r.metadata.clone())?;
+            let _ = h.record(w.elapsed().as_micros() as u64);
+        }
+        let quiet_lat = Lat::of(&h, secs(t));
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let t = Instant::now();
+        let (snap_lat, snap_wall_s) = std::thread::scope(|s| {
             let w = s.spawn(|| {
-                let (mut max, mut n) = (0f64, 0usize);
+                let mut h = histogram();
+                let t = Instant::now();
                 for r in recs.iter().cycle() {
                     if done.load(std::sync::atomic::Ordering::Relaxed) {
                         break;
                     }
-                    let t = Instant::now();
+                    let w = Instant::now();
                     let _ = ix.upsert(&r.id, &r.vector, r.metadata.clone());
-                    max = max.max(secs(t) * 1e3);
-                    n += 1;
+                    let _ = h.record(w.elapsed().as_micros() as u64);
                 }
-                (max, n)
+                Lat::of(&h, secs(t))
             });
-            let _ = lake.snapshot("big");
+            for _ in 0..args.snapshots {
+                if let Err(e) = lake.snapshot("big") {
+                    eprintln!("  snapshot failed: {e}");
+                }
+            }
+            let wall = secs(t);
             done.store(true, std::sync::atomic::Ordering::Relaxed);
-            w.join().unwrap_or((f64::NAN, 0))
-        })
+            (w.join().unwrap_or_default(), wall)
+        });
+        let bg_after = background(&lake, "big", &ix);
+        (quiet_lat, snap_lat, bg_before, bg_after, snap_wall_s)
     };
 
     // 4. Cold open without it: the graph is rebuilt from the snapshot. (Last use of
@@ -179,23 +268,22 @@ fn main() -> lakehouse::Result<()> {
         std::fs::rename(&aside, g).map_err(|e| lakehouse::Error::io(g, e))?;
     }
 
-    // 5. Write throughput.
-    let sync = Lakehouse::open_with(
-        root.join("tp"),
-        StoreOptions {
-            durability: Durability::Sync,
-            ..quiet.clone()
-        },
-    )?;
-    let sync_rate = write_rate(&sync, "sync", args.dim, args.sync_writes)?;
+    // 5. Write throughput: the same number of single writes into a fresh index under
+    // each setting. In the background: the Buffered fsync timer (Buffered only); the
+    // graph is built inline below `background_rebuild_min` (4096) records and by a
+    // background rebuild once, when the index crosses the small-index threshold.
+    let tp = root.join("tp");
+    let _ = std::fs::remove_dir_all(&tp);
+    let sync = Lakehouse::open_with(&tp, sync_opts)?;
+    let sync_lat = write_rate(&sync, "sync", args.dim, args.tp_writes)?;
     let buffered = Lakehouse::open_with(
-        root.join("tp"),
+        &tp,
         StoreOptions {
             durability: Durability::Buffered { interval_ms: 100 },
             ..quiet
         },
     )?;
-    let buffered_rate = write_rate(&buffered, "buffered", args.dim, args.buffered_writes)?;
+    let buffered_lat = write_rate(&buffered, "buffered", args.dim, args.tp_writes)?;
 
     println!("store_bench: n = {}, dim = {}", args.n, args.dim);
     println!("  build (upsert_batch 10k)        {build_s:>9.2} s");
@@ -207,18 +295,29 @@ fn main() -> lakehouse::Result<()> {
     println!("  open with saved graph           {open_loaded_s:>9.2} s   {report_loaded:?}");
     println!("  open without graph (exact)      {open_exact_s:>9.2} s   {report_rebuilt:?}");
     println!("  open + graph rebuild            {open_rebuild_s:>9.2} s");
+    println!("  single writes, Sync, nothing in the background ({bg_before})");
+    println!("      {}", quiet_lat.line());
     println!(
-        "  write stall during a snapshot   {stall_max_ms:>9.1} ms max over {stall_writes} writes"
+        "  single writes, Sync, while {} snapshots run ({snap_wall_s:.1} s; after: {bg_after})",
+        args.snapshots
     );
-    println!("  writes, Sync (1 per fsync)      {sync_rate:>9.0} /s");
-    println!("  writes, Buffered(100 ms)        {buffered_rate:>9.0} /s");
+    println!("      {}", snap_lat.line());
+    println!(
+        "  writes into a fresh index, {} each (background: graph build; Buffered: fsync timer)",
+        args.tp_writes
+    );
+    println!("      Sync            {}", sync_lat.line());
+    println!("      Buffered(100ms) {}", buffered_lat.line());
     eprintln!(
         "{}",
         json!({"n": args.n, "dim": args.dim, "build_s": build_s, "snapshot_s": snapshot_s,
                "snapshot_bytes": snap_bytes, "graph_bytes": graph_bytes,
                "open_with_graph_s": open_loaded_s, "open_rebuild_s": open_rebuild_s,
-               "open_without_graph_first_query_s": open_exact_s, "write_stall_max_ms": stall_max_ms,
-               "sync_writes_per_s": sync_rate, "buffered_writes_per_s": buffered_rate})
+               "open_without_graph_first_query_s": open_exact_s,
+               "sync_writes_quiet": quiet_lat.json(),
+               "sync_writes_during_snapshots": snap_lat.json(), "snapshots": args.snapshots,
+               "snapshots_wall_s": snap_wall_s,
+               "tp_sync": sync_lat.json(), "tp_buffered_100ms": buffered_lat.json()})
     );
     Ok(())
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use lakehouse::embed::{
     Api, CachedEmbedder, Embedder, HashingEmbedder, HttpEmbedder, HttpEmbedderConfig,
 };
+use lakehouse::http::HttpOptions;
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------- hashing
@@ -199,10 +200,14 @@ fn config(url: &str, api: Api) -> HttpEmbedderConfig {
         model: "fake".into(),
         dim: 4,
         api_key: None,
-        timeout_ms: 2_000,
-        max_retries: 2,
         batch_size: 2,
-        retry_backoff_ms: 1,
+        http: HttpOptions {
+            timeout_ms: 2_000,
+            max_retries: 2,
+            backoff_base_ms: 1,
+            backoff_max_ms: 20,
+            ..HttpOptions::default()
+        },
     }
 }
 
@@ -325,8 +330,8 @@ fn slow_server_times_out() {
         ..ok(json!({ "embeddings": inputs(req).iter().map(|t| fake_vec(t)).collect::<Vec<_>>() }))
     });
     let mut c = config(&s.url, Api::Ollama);
-    c.timeout_ms = 150;
-    c.max_retries = 1;
+    c.http.timeout_ms = 150;
+    c.http.max_retries = 1;
     let err = HttpEmbedder::new(c).unwrap().embed(&["slow"]).unwrap_err();
     assert_eq!(err.code(), "TIMEOUT", "{err}");
     assert!(err.to_string().contains("2 attempts"), "{err}");
@@ -375,7 +380,7 @@ fn connection_refused_is_named() {
         l.local_addr().unwrap().port()
     };
     let mut c = config(&format!("http://127.0.0.1:{port}"), Api::OpenAi);
-    c.max_retries = 1;
+    c.http.max_retries = 1;
     let err = HttpEmbedder::new(c).unwrap().embed(&["x"]).unwrap_err();
     assert_eq!(err.code(), "HTTP");
     assert!(err.to_string().contains("connection refused"), "{err}");
@@ -402,7 +407,10 @@ fn bad_configs_are_refused() {
             ..good.clone()
         },
         HttpEmbedderConfig {
-            timeout_ms: 0,
+            http: HttpOptions {
+                timeout_ms: 0,
+                ..HttpOptions::default()
+            },
             ..good.clone()
         },
     ] {
@@ -444,7 +452,10 @@ fn cache_counts_hits_and_misses_and_skips_the_server() {
     let down = CachedEmbedder::new(
         Arc::new(
             HttpEmbedder::new(HttpEmbedderConfig {
-                max_retries: 0,
+                http: HttpOptions {
+                    max_retries: 0,
+                    ..HttpOptions::default()
+                },
                 ..config("http://127.0.0.1:1", Api::Ollama)
             })
             .unwrap(),

@@ -2,6 +2,7 @@
 
 mod replay_common;
 
+use lakehouse::http::HttpOptions;
 use lakehouse::replay::{
     cases_from_evidence, load_cases_jsonl, load_evidence_jsonl, parse_cases_jsonl, CaseKind,
     ChatMessage, ChatModel, ChatParams, Label, OpenAiChat, OpenAiChatConfig,
@@ -13,11 +14,13 @@ fn client(server: &ChatServer, read_timeout_ms: u64) -> OpenAiChat {
         base_url: server.url.clone(),
         model: "test-model".into(),
         api_key: Some("sk-test".into()),
-        read_timeout_ms,
-        max_retries: 2,
-        backoff_base_ms: 1,
-        backoff_max_ms: 20,
-        ..Default::default()
+        http: HttpOptions {
+            timeout_ms: read_timeout_ms,
+            max_retries: 2,
+            backoff_base_ms: 1,
+            backoff_max_ms: 20,
+            ..HttpOptions::default()
+        },
     })
     .unwrap()
 }
@@ -111,7 +114,10 @@ fn garbage_and_unreachable_servers_are_http_errors() {
         .port();
     let dead = OpenAiChat::new(OpenAiChatConfig {
         base_url: format!("http://127.0.0.1:{port}"),
-        max_retries: 0,
+        http: HttpOptions {
+            max_retries: 0,
+            ..HttpOptions::default()
+        },
         ..Default::default()
     })
     .unwrap();

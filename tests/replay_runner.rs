@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use lakehouse::http::HttpOptions;
 use lakehouse::replay::{
     parse_cases_jsonl, ChatMessage, ChatModel, ChatParams, Completion, OpenAiChat,
     OpenAiChatConfig, ReplayCase, ReplayOptions, ReplayProgress, ReplayRun, ReplayRunner,
@@ -21,10 +22,13 @@ fn chat(server: &ChatServer) -> Arc<OpenAiChat> {
         OpenAiChat::new(OpenAiChatConfig {
             base_url: server.url.clone(),
             model: "test-model".into(),
-            read_timeout_ms: 400,
-            max_retries: 2,
-            backoff_base_ms: 1,
-            backoff_max_ms: 20,
+            http: HttpOptions {
+                timeout_ms: 400,
+                max_retries: 2,
+                backoff_base_ms: 1,
+                backoff_max_ms: 20,
+                ..HttpOptions::default()
+            },
             ..Default::default()
         })
         .unwrap(),

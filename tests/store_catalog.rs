@@ -53,6 +53,7 @@ fn quick() -> StoreOptions {
         durability: Durability::Buffered { interval_ms: 10 },
         snapshot_every: 0,
         save_graph: true,
+        ..StoreOptions::default()
     }
 }
 

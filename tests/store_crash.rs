@@ -84,6 +84,7 @@ fn options(durability: Durability) -> StoreOptions {
         durability,
         snapshot_every: 7,
         save_graph: true,
+        ..StoreOptions::default()
     }
 }
 

@@ -13,6 +13,7 @@ use lakehouse::corpus::{
     generate_workers, ingest, ingest_with, write_workers_parquet, IngestOptions, IngestProgress,
 };
 use lakehouse::embed::{Embedder, HashingEmbedder, HttpEmbedder, HttpEmbedderConfig};
+use lakehouse::http::HttpOptions;
 use lakehouse::index::{IndexConfig, SearchOptions, VectorIndex};
 use lakehouse::journal::Journal;
 use lakehouse::materialize::{MaterializeConfig, Materializer};
@@ -40,6 +41,7 @@ fn quick() -> StoreOptions {
         durability: Durability::Sync,
         snapshot_every: 0,
         save_graph: false,
+        ..StoreOptions::default()
     }
 }
 
@@ -162,7 +164,10 @@ fn every_error_code_comes_from_a_real_call() {
     let refused = HttpEmbedder::new(HttpEmbedderConfig {
         url: format!("http://127.0.0.1:{}", closed_port()),
         dim: DIM,
-        max_retries: 0,
+        http: HttpOptions {
+            max_retries: 0,
+            ..HttpOptions::default()
+        },
         ..Default::default()
     })
     .unwrap();
@@ -179,8 +184,11 @@ fn every_error_code_comes_from_a_real_call() {
     let slow = HttpEmbedder::new(HttpEmbedderConfig {
         url: format!("http://127.0.0.1:{silent_port}"),
         dim: DIM,
-        max_retries: 0,
-        timeout_ms: 200,
+        http: HttpOptions {
+            max_retries: 0,
+            timeout_ms: 200,
+            ..HttpOptions::default()
+        },
         ..Default::default()
     })
     .unwrap();
@@ -202,9 +210,14 @@ fn every_error_code_comes_from_a_real_call() {
         .map(drop),
     );
 
-    // INTERNAL marks a broken invariant (a bug) and has no legitimate trigger; CLOSED
-    // comes from `Lakehouse::close()`, which lands with the store work.
-    let unreachable_here: HashSet<&str> = ["INTERNAL", "CLOSED"].into();
+    // A handle of a closed catalog.
+    let closing = Lakehouse::open_with(tmp.path().join("closing"), quick()).unwrap();
+    let gone = closing.create_index("c", IndexConfig::new(DIM)).unwrap();
+    closing.close().unwrap();
+    note(gone.upsert("a", &[1.0; DIM], json!({})));
+
+    // INTERNAL marks a broken invariant (a bug) and has no legitimate trigger.
+    let unreachable_here: HashSet<&str> = ["INTERNAL"].into();
     let expected: Vec<&str> = Error::CODES
         .iter()
         .copied()
@@ -440,6 +453,7 @@ fn every_public_options_type_rejects_an_unknown_key() {
     strict::<StoreOptions>(json!({"snapshot_every": 10}), "snapshot_evry");
     strict::<IngestOptions>(json!({"batch_size": 10}), "batchsize");
     strict::<HttpEmbedderConfig>(json!({"dim": 8}), "timeout");
+    strict::<HttpOptions>(json!({"max_retries": 1}), "max_retry");
     strict::<RetrieverConfig>(json!({"playbook_k": 4}), "playbook_kk");
     strict::<SearchRequest>(json!({"query": "welder", "k": 3}), "use_playbooks");
     strict::<ValidatorConfig>(json!({}), "agency");
@@ -480,6 +494,10 @@ fn options_out_of_range_are_rejected_not_clamped() {
         (
             "HttpEmbedderConfig",
             HttpEmbedderConfig::from_value(&json!({"dim": 0})).map(drop),
+        ),
+        (
+            "HttpOptions",
+            HttpOptions::from_value(&json!({"backoff_base_ms": 10, "backoff_max_ms": 5})).map(drop),
         ),
         (
             "RetrieverConfig",

@@ -139,6 +139,13 @@ impl Options for HttpEmbedderConfig {
     }
 }
 
+impl Options for crate::http::HttpOptions {
+    const NAME: &'static str = "HttpOptions";
+    fn validate(&self) -> Result<()> {
+        crate::http::HttpOptions::validate(self)
+    }
+}
+
 impl Options for RetrieverConfig {
     const NAME: &'static str = "RetrieverConfig";
     fn validate(&self) -> Result<()> {

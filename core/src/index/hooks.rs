@@ -41,6 +41,32 @@ impl VectorIndex {
         *self.inner.observer.write() = obs;
     }
 
+    /// Closes the index for good (the catalog that opened it was closed): writes and
+    /// searches fail with `CLOSED` from now on, the observer is removed, and a
+    /// background rebuild in flight stops at its next chunk. Waits for a write in
+    /// progress to finish.
+    pub(crate) fn close(&self) {
+        let _order = self.inner.write_order.lock();
+        self.inner.closed.store(true, Ordering::Release);
+        *self.inner.observer.write() = None;
+    }
+
+    /// `CLOSED` once [`VectorIndex::close`] was called.
+    pub(crate) fn check_open(&self) -> crate::Result<()> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(crate::Error::Closed(format!(
+                "index '{}' was closed with its catalog",
+                self.name()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether [`VectorIndex::close`] was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
     /// Read-only handles refuse writes with `Error::ReadOnly`.
     pub(crate) fn set_read_only(&self, ro: bool) {
         self.inner.read_only.store(ro, Ordering::Release);

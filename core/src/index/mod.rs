@@ -165,6 +165,8 @@ struct Inner {
     bg_done: Condvar,
     observer: RwLock<Option<Arc<dyn WriteObserver>>>,
     read_only: AtomicBool,
+    /// Set when the catalog that opened the index is closed (see `hooks.rs`).
+    closed: AtomicBool,
     recovered_panics: AtomicU64,
     rebuilds: AtomicU64,
     planner: planner::Planner,
@@ -210,6 +212,7 @@ impl VectorIndex {
                 bg_done: Condvar::new(),
                 observer: RwLock::new(None),
                 read_only: AtomicBool::new(false),
+                closed: AtomicBool::new(false),
                 recovered_panics: AtomicU64::new(0),
                 rebuilds: AtomicU64::new(0),
                 planner: planner::Planner::new(dim),
@@ -286,6 +289,7 @@ impl VectorIndex {
     /// Up to `k` best live records for `query`, best first, honouring
     /// `opts.exclude_ids` and `opts.filter`. Fewer than `k` only when fewer match.
     pub fn search(&self, query: &[f32], k: usize, opts: &SearchOptions) -> Result<Vec<Hit>> {
+        self.check_open()?;
         search::search(self, query, k, opts).map(|r| r.hits)
     }
 
@@ -313,6 +317,7 @@ impl VectorIndex {
         k: usize,
         opts: &SearchOptions,
     ) -> Result<SearchResult> {
+        self.check_open()?;
         search::search(self, query, k, opts)
     }
 
@@ -410,6 +415,7 @@ impl VectorIndex {
     }
 
     fn check_writable(&self) -> Result<()> {
+        self.check_open()?;
         if self.inner.read_only.load(Ordering::Acquire) {
             Err(crate::Error::ReadOnly(self.name().to_owned()))
         } else {

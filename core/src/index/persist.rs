@@ -8,7 +8,6 @@
 //!   graph holds; `null` marks a tombstoned slot (still a node of the graph).
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -32,7 +31,8 @@ struct IdsFile {
 impl VectorIndex {
     /// Consistent checkpoint: live records and, when a graph is ready, the graph dumped
     /// into the EMPTY directory `graph_dir` plus [`IDS_FILE`]. Returns the records and
-    /// whether graph files were written. Writes wait for it; searches do not.
+    /// whether graph files were written. Writes wait for it; searches do not. The files
+    /// are written but NOT fsynced: the store fsyncs them outside the write lock.
     pub(crate) fn checkpoint(&self, graph_dir: &Path) -> Result<(Vec<Record>, bool)> {
         let _order = self.inner.write_order.lock();
         let side = self.inner.side.read();
@@ -74,16 +74,8 @@ impl VectorIndex {
         };
         let path = graph_dir.join(IDS_FILE);
         std::fs::write(&path, serde_json::to_vec(&ids)?).map_err(|e| Error::io(&path, e))?;
-        for entry in std::fs::read_dir(graph_dir).map_err(|e| Error::io(graph_dir, e))? {
-            let p = entry.map_err(|e| Error::io(graph_dir, e))?.path();
-            File::open(&p)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| Error::io(&p, e))?;
-        }
-        // Makes the new names durable; not supported on every platform, hence ignored.
-        if let Ok(d) = File::open(graph_dir) {
-            let _ = d.sync_all();
-        }
+        // No fsync here: the caller makes the files durable after the write lock is
+        // released, so writers do not wait for the disk.
         Ok((records, true))
     }
 

@@ -12,11 +12,11 @@
 //! swapped in under the write-order lock.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use super::graph::{new_graph, FaultHook, Graph, GraphParams};
 use super::vectors::VectorChunks;
-use super::{GraphState, VectorIndex};
+use super::{GraphState, Inner, VectorIndex};
 
 /// Attempts per rebuild before giving up until the next write (each attempt is one
 /// guarded batch insert; only a panic inside the engine makes one fail).
@@ -181,10 +181,13 @@ impl VectorIndex {
         }
         let snap = self.snapshot();
         inner.bg.lock().in_flight = true;
-        let idx = self.clone();
+        // The thread holds the index only to check in between build steps or to swap
+        // the graph in, so dropping the last handle (and with it the store's directory
+        // lock) never waits for a rebuild.
+        let weak = Arc::downgrade(&self.inner);
         let spawned = std::thread::Builder::new()
             .name(format!("lakehouse-rebuild-{}", self.name()))
-            .spawn(move || idx.run_background(snap));
+            .spawn(move || VectorIndex::run_background(&weak, snap));
         if spawned.is_err() {
             inner.bg.lock().in_flight = false;
             inner.bg_done.notify_all();
@@ -208,32 +211,42 @@ impl VectorIndex {
     }
 
     /// The rows the new graph is built over, numbered as the new slots will be.
-    fn build_rows(&self, snap: &mut Snapshot) -> VectorChunks {
-        let rows = std::mem::replace(&mut snap.rows, VectorChunks::new(self.inner.config.dim));
+    fn build_rows(snap: &mut Snapshot) -> VectorChunks {
+        let dim = snap.rows.dim();
+        let rows = std::mem::replace(&mut snap.rows, VectorChunks::new(dim));
         match &snap.order {
             None => rows,
             Some(order) => {
                 let view = rows.view();
-                let mut out = VectorChunks::new(self.inner.config.dim);
+                let mut out = VectorChunks::new(dim);
                 order.iter().for_each(|&old| out.push(view.row(old)));
                 out
             }
         }
     }
 
-    /// Builds a graph over every row of `rows` (slots 0..len), a step at a time; gives up
-    /// when the store's generation moves past `generation` (the build would be stale).
-    fn build(&self, rows: &VectorChunks, generation: u64) -> Option<Arc<Graph>> {
+    /// Builds a graph over every row of `rows` (slots 0..len), a step at a time. The
+    /// rows are the builder's own, so no lock and no handle is held while inserting; in
+    /// between steps it gives up when the index was dropped or closed, or when the
+    /// store's generation moved past `generation` (the build would be stale).
+    fn build(weak: &Weak<Inner>, rows: &VectorChunks, generation: u64) -> Option<Arc<Graph>> {
+        let live = || {
+            weak.upgrade()
+                .map(|inner| VectorIndex { inner })
+                .filter(|idx| !idx.is_closed())
+        };
         let count = rows.len();
         let slots: Vec<u32> = (0..count as u32).collect();
         'attempt: for _ in 0..BUILD_ATTEMPTS {
-            let engine = self.new_engine(count);
+            let engine = live()?.new_engine(count);
             for step in slots.chunks(BUILD_STEP) {
-                if self.inner.graph.read().generation != generation {
+                if live()?.inner.graph.read().generation != generation {
                     return None;
                 }
                 if engine.insert_batch(rows.view(), step).is_err() {
-                    self.inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
+                    if let Some(idx) = live() {
+                        idx.inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
+                    }
                     continue 'attempt;
                 }
             }
@@ -244,14 +257,21 @@ impl VectorIndex {
 
     fn rebuild_inline(&self) {
         let mut snap = self.snapshot();
-        let rows = self.build_rows(&mut snap);
-        let engine = self.build(&rows, snap.generation);
+        let rows = Self::build_rows(&mut snap);
+        let engine = Self::build(&Arc::downgrade(&self.inner), &rows, snap.generation);
         self.finish(snap, rows, engine);
     }
 
-    fn run_background(&self, mut snap: Snapshot) {
-        let rows = self.build_rows(&mut snap);
-        let engine = self.build(&rows, snap.generation);
+    fn run_background(weak: &Weak<Inner>, mut snap: Snapshot) {
+        let rows = Self::build_rows(&mut snap);
+        let engine = Self::build(weak, &rows, snap.generation);
+        // Dropped meanwhile: nothing left to swap the graph into.
+        let Some(inner) = weak.upgrade() else { return };
+        let this = VectorIndex { inner };
+        this.finish_background(snap, rows, engine);
+    }
+
+    fn finish_background(&self, snap: Snapshot, rows: VectorChunks, engine: Option<Arc<Graph>>) {
         let _order = self.inner.write_order.lock();
         self.finish(snap, rows, engine);
         let pending = std::mem::take(&mut self.inner.bg.lock().pending);

@@ -33,6 +33,11 @@ impl VectorChunks {
         self.frozen.len() * CHUNK_ROWS + self.tail.len() / self.dim.max(1)
     }
 
+    /// Vector length.
+    pub(crate) fn dim(&self) -> usize {
+        self.dim
+    }
+
     /// Bytes of stored floats.
     pub(crate) fn bytes(&self) -> usize {
         self.len() * self.dim * std::mem::size_of::<f32>()

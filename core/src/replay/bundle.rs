@@ -1,9 +1,8 @@
 //! The bundle stage: system prompt + retrieved worker cards + task, within a token budget.
 //!
-//! Token counts here are an estimate, `ceil(chars / 4)` over Unicode scalar values: the
-//! usual rule of thumb for English with BPE tokenizers, cheap, and the same for every
-//! model. It only decides what fits; the chat server's own counts are what the replay
-//! log records when the server reports them.
+//! Token counts here are an estimate ([`estimate_tokens`], see `tokens.rs`). It only
+//! decides what fits; the chat server's own counts are what the replay log records when
+//! the server reports them.
 //!
 //! When the cards do not fit, the lowest-ranked cards are dropped first and their ids
 //! recorded in [`Bundle::dropped_ids`]. The recipient's card is never dropped.
@@ -13,19 +12,10 @@ use sha2::{Digest, Sha256};
 
 use super::case::{CaseKind, ReplayCase};
 use super::chat::ChatMessage;
+use super::tokens::estimate_tokens;
 use crate::corpus::Worker;
 use crate::error::{Error, Result};
 use crate::validate::JobOrder;
-
-/// Estimated tokens of `text`: `ceil(chars / 4)`.
-///
-/// ```
-/// assert_eq!(lakehouse::replay::estimate_tokens(""), 0);
-/// assert_eq!(lakehouse::replay::estimate_tokens("abcde"), 2);
-/// ```
-pub fn estimate_tokens(text: &str) -> u64 {
-    (text.chars().count() as u64).div_ceil(4)
-}
 
 /// Whose phone numbers go into worker cards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

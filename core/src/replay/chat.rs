@@ -1,21 +1,21 @@
 //! The chat stage: the [`ChatModel`] seam and the built-in OpenAI-compatible client.
 //!
 //! [`OpenAiChat`] speaks `POST {base}/v1/chat/completions`, which OpenAI, Ollama, vLLM
-//! and llama.cpp's server all serve. It is blocking (ureq), keeps one connection pool
-//! per client, retries 429 and 5xx answers a bounded number of times with exponential
-//! backoff (honouring a `Retry-After` in seconds up to `backoff_max_ms`; a longer one
-//! fails the call at once), and maps everything else to a clear [`Error::Http`] or
-//! [`Error::Timeout`].
-//!
-//! The build enables no TLS backend in ureq, so `https://` base URLs are refused with an
-//! [`Error::Http`]; local servers (Ollama, vLLM, llama.cpp) speak plain HTTP.
+//! and llama.cpp's server all serve, over `http://` or `https://` (rustls), through a
+//! proxy from the environment when one is set. It is blocking (ureq), keeps one
+//! connection pool per client and shares its timeouts and retry policy with the
+//! embedding client ([`HttpOptions`]): connection failures, timeouts, 429 and 5xx are
+//! retried a bounded number of times with exponential backoff (a `Retry-After` longer
+//! than `backoff_max_ms` fails the call at once), and everything else maps to a clear
+//! [`Error::Http`] or [`Error::Timeout`].
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::tokens::estimate_tokens;
 use crate::error::{Error, Result};
-use crate::http::{retry_after_secs, snippet};
+use crate::http::{snippet, Client, HttpOptions};
 
 /// Who wrote a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,16 +134,9 @@ pub struct OpenAiChatConfig {
     /// Bearer token; when `None` the client reads `LAKEHOUSE_CHAT_API_KEY`, then
     /// `OPENAI_API_KEY` from the environment at construction.
     pub api_key: Option<String>,
-    /// TCP connect deadline.
-    pub connect_timeout_ms: u64,
-    /// Deadline for the server's answer (headers and body) once the request is sent.
-    pub read_timeout_ms: u64,
-    /// Retries after the first attempt on 429 or 5xx.
-    pub max_retries: u32,
-    /// First backoff; doubles on each retry.
-    pub backoff_base_ms: u64,
-    /// Cap on any single wait; a `Retry-After` asking for longer fails the call.
-    pub backoff_max_ms: u64,
+    /// Timeouts, retries, proxy and TLS roots (shared with the embedding client);
+    /// the default allows a model two minutes per attempt.
+    pub http: HttpOptions,
 }
 
 impl Default for OpenAiChatConfig {
@@ -152,11 +145,11 @@ impl Default for OpenAiChatConfig {
             base_url: "http://127.0.0.1:11434".into(),
             model: "llama3.1".into(),
             api_key: None,
-            connect_timeout_ms: 5_000,
-            read_timeout_ms: 120_000,
-            max_retries: 3,
-            backoff_base_ms: 250,
-            backoff_max_ms: 10_000,
+            http: HttpOptions {
+                timeout_ms: 120_000,
+                backoff_base_ms: 250,
+                ..HttpOptions::default()
+            },
         }
     }
 }
@@ -180,15 +173,14 @@ impl Default for OpenAiChatConfig {
 pub struct OpenAiChat {
     config: OpenAiChatConfig,
     api_key: Option<String>,
-    url: String,
-    agent: ureq::Agent,
+    client: Client,
 }
 
 impl std::fmt::Debug for OpenAiChat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The key stays out of logs.
         f.debug_struct("OpenAiChat")
-            .field("url", &self.url)
+            .field("url", &self.client.url())
             .field("model", &self.config.model)
             .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
             .finish()
@@ -196,23 +188,12 @@ impl std::fmt::Debug for OpenAiChat {
 }
 
 impl OpenAiChat {
-    /// Builds a client; fails with [`Error::InvalidConfig`] on an empty URL or model
-    /// or a zero timeout.
+    /// Builds a client; fails with [`Error::InvalidConfig`] on a URL that is not
+    /// `http://` or `https://`, an empty model or invalid [`HttpOptions`].
     pub fn new(config: OpenAiChatConfig) -> Result<Self> {
         let base = config.base_url.trim().trim_end_matches('/');
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::InvalidConfig(format!(
-                "chat base_url '{}' must start with http:// or https://",
-                config.base_url
-            )));
-        }
         if config.model.trim().is_empty() {
             return Err(Error::InvalidConfig("chat model must not be empty".into()));
-        }
-        if config.connect_timeout_ms == 0 || config.read_timeout_ms == 0 {
-            return Err(Error::InvalidConfig(
-                "chat connect_timeout_ms and read_timeout_ms must be at least 1".into(),
-            ));
         }
         let base = base.strip_suffix("/v1").unwrap_or(base);
         let url = format!("{base}/v1/chat/completions");
@@ -222,25 +203,17 @@ impl OpenAiChat {
             .or_else(|| std::env::var("LAKEHOUSE_CHAT_API_KEY").ok())
             .or_else(|| std::env::var("OPENAI_API_KEY").ok())
             .filter(|k| !k.trim().is_empty());
-        let read = Some(Duration::from_millis(config.read_timeout_ms));
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_millis(config.connect_timeout_ms)))
-            .timeout_recv_response(read)
-            .timeout_recv_body(read)
-            .build()
-            .into();
+        let client = Client::new(url, config.http.clone(), "chat request")?;
         Ok(OpenAiChat {
             config,
             api_key,
-            url,
-            agent,
+            client,
         })
     }
 
     /// The full endpoint URL this client posts to.
     pub fn url(&self) -> &str {
-        &self.url
+        self.client.url()
     }
 
     /// The configuration the client was built with.
@@ -268,68 +241,9 @@ impl OpenAiChat {
 
     fn http_err(&self, status: Option<u16>, reason: impl Into<String>) -> Error {
         Error::Http {
-            url: self.url.clone(),
+            url: self.url().to_owned(),
             status,
             reason: reason.into(),
-        }
-    }
-
-    /// One attempt: `Ok(Ok(..))` done, `Ok(Err(retry))` retryable status, `Err` final.
-    fn attempt(
-        &self,
-        body: &serde_json::Value,
-        deadline: Option<Duration>,
-    ) -> Result<std::result::Result<String, Retry>> {
-        let mut req = self.agent.post(&self.url);
-        if let Some(d) = deadline {
-            req = req.config().timeout_global(Some(d)).build();
-        }
-        req = req.header("Accept", "application/json");
-        if let Some(key) = &self.api_key {
-            req = req.header("Authorization", format!("Bearer {key}"));
-        }
-        let mut resp = match req.send_json(body) {
-            Ok(r) => r,
-            Err(e) => return Err(self.map_transport(e, deadline)),
-        };
-        let status = resp.status().as_u16();
-        let retry_after = retry_after_secs(&resp);
-        let text = resp
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| self.map_transport(e, deadline))?;
-        if status == 429 || (500..600).contains(&status) {
-            return Ok(Err(Retry {
-                status,
-                retry_after_s: retry_after,
-                snippet: snippet(&text),
-            }));
-        }
-        if !(200..300).contains(&status) {
-            return Err(self.http_err(Some(status), format!("status {status}: {}", snippet(&text))));
-        }
-        Ok(Ok(text))
-    }
-
-    fn map_transport(&self, e: ureq::Error, deadline: Option<Duration>) -> Error {
-        let timeout_ms = |fallback: u64| deadline.map_or(fallback, |d| d.as_millis() as u64);
-        match e {
-            ureq::Error::Timeout(which) => {
-                let ms = match which {
-                    ureq::Timeout::Connect => self.config.connect_timeout_ms,
-                    ureq::Timeout::Global => timeout_ms(self.config.read_timeout_ms),
-                    _ => self.config.read_timeout_ms,
-                };
-                Error::Timeout {
-                    what: format!("chat request to {} ({which})", self.url),
-                    ms,
-                }
-            }
-            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Error::Timeout {
-                what: format!("chat request to {}", self.url),
-                ms: timeout_ms(self.config.read_timeout_ms),
-            },
-            other => self.http_err(None, other.to_string()),
         }
     }
 
@@ -349,38 +263,17 @@ impl OpenAiChat {
         let content = choice.message.content.ok_or_else(|| {
             self.http_err(Some(200), "first choice has no message content".to_string())
         })?;
-        let prompt_estimate: u64 = messages
-            .iter()
-            .map(|m| super::bundle::estimate_tokens(&m.content))
-            .sum();
+        let prompt_estimate: u64 = messages.iter().map(|m| estimate_tokens(&m.content)).sum();
         let usage = wire.usage.unwrap_or_default();
         Ok(Completion {
             completion_tokens: usage
                 .completion_tokens
-                .unwrap_or_else(|| super::bundle::estimate_tokens(&content)),
+                .unwrap_or_else(|| estimate_tokens(&content)),
             prompt_tokens: usage.prompt_tokens.unwrap_or(prompt_estimate),
             model: wire.model.unwrap_or_else(|| self.config.model.clone()),
             content,
         })
     }
-
-    fn backoff(&self, retry_no: u32, retry_after_s: Option<u64>) -> Duration {
-        let exp = self
-            .config
-            .backoff_base_ms
-            .saturating_mul(1u64 << retry_no.min(20));
-        let ms = match retry_after_s {
-            Some(s) => s.saturating_mul(1000).max(exp),
-            None => exp,
-        };
-        Duration::from_millis(ms.min(self.config.backoff_max_ms))
-    }
-}
-
-struct Retry {
-    status: u16,
-    retry_after_s: Option<u64>,
-    snippet: String,
 }
 
 impl ChatModel for OpenAiChat {
@@ -393,71 +286,15 @@ impl ChatModel for OpenAiChat {
             return Err(Error::invalid("chat needs at least one message"));
         }
         let body = self.request_body(messages, params);
-        let started = std::time::Instant::now();
-        let total = params.timeout_ms.map(Duration::from_millis);
-        let mut retry_no = 0u32;
-        loop {
-            let remaining = match total {
-                Some(t) => match t.checked_sub(started.elapsed()) {
-                    Some(r) if !r.is_zero() => Some(r),
-                    _ => return Err(self.deadline_err(t)),
-                },
-                None => None,
-            };
-            let answer = match self.attempt(&body, remaining) {
-                // The caller's deadline is what ran out: report it, not the remainder.
-                Err(Error::Timeout { .. }) if total.is_some_and(|t| started.elapsed() >= t) => {
-                    return Err(self.deadline_err(total.unwrap_or_default()))
-                }
-                other => other?,
-            };
-            match answer {
-                Ok(text) => return self.parse(&text, messages),
-                Err(retry) => {
-                    if retry_no >= self.config.max_retries {
-                        return Err(self.http_err(
-                            Some(retry.status),
-                            format!(
-                                "status {} after {} attempts: {}",
-                                retry.status,
-                                retry_no + 1,
-                                retry.snippet
-                            ),
-                        ));
-                    }
-                    // A server asking for a long pause will not be ready after a short one.
-                    if let Some(s) = retry.retry_after_s {
-                        if s.saturating_mul(1000) > self.config.backoff_max_ms {
-                            return Err(self.http_err(
-                                Some(retry.status),
-                                format!(
-                                    "status {}: server asks to retry after {s} s, longer than \
-                                     backoff_max_ms ({} ms)",
-                                    retry.status, self.config.backoff_max_ms
-                                ),
-                            ));
-                        }
-                    }
-                    let wait = self.backoff(retry_no, retry.retry_after_s);
-                    if let Some(t) = total {
-                        if started.elapsed() + wait >= t {
-                            return Err(self.deadline_err(t));
-                        }
-                    }
-                    std::thread::sleep(wait);
-                    retry_no += 1;
-                }
-            }
+        let mut headers = vec![("Accept", "application/json".to_owned())];
+        if let Some(key) = &self.api_key {
+            headers.push(("Authorization", format!("Bearer {key}")));
         }
-    }
-}
-
-impl OpenAiChat {
-    fn deadline_err(&self, t: Duration) -> Error {
-        Error::Timeout {
-            what: format!("chat request to {} (retries included)", self.url),
-            ms: t.as_millis() as u64,
-        }
+        let deadline = params.timeout_ms.map(Duration::from_millis);
+        let text = self
+            .client
+            .post_json(&body, &headers, deadline, 64 * 1024 * 1024)?;
+        self.parse(&text, messages)
     }
 }
 
@@ -552,16 +389,6 @@ mod tests {
             let e = c.parse(body, &[]).unwrap_err();
             assert_eq!(e.code(), "HTTP", "{body}: {e}");
         }
-    }
-
-    #[test]
-    fn backoff_doubles_honours_retry_after_and_is_capped() {
-        let c = client();
-        assert_eq!(c.backoff(0, None), Duration::from_millis(250));
-        assert_eq!(c.backoff(2, None), Duration::from_millis(1000));
-        assert_eq!(c.backoff(0, Some(2)), Duration::from_millis(2000));
-        assert_eq!(c.backoff(0, Some(3600)), Duration::from_millis(10_000));
-        assert_eq!(c.backoff(30, None), Duration::from_millis(10_000));
     }
 
     #[test]

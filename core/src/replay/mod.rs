@@ -18,10 +18,9 @@ mod record;
 mod report;
 mod runner;
 mod search;
+mod tokens;
 
-pub use bundle::{
-    build_bundle, estimate_tokens, prompt_hash, worker_card, Bundle, BundleConfig, PhonePolicy,
-};
+pub use bundle::{build_bundle, prompt_hash, worker_card, Bundle, BundleConfig, PhonePolicy};
 pub use case::{load_cases_jsonl, parse_cases_jsonl, CaseKind, Label, ReplayCase};
 pub use chat::{
     ChatMessage, ChatModel, ChatParams, ChatRole, Completion, OpenAiChat, OpenAiChatConfig,
@@ -41,3 +40,4 @@ pub use runner::{
     REPLAY_STREAM,
 };
 pub use search::WorkerSearch;
+pub use tokens::estimate_tokens;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -32,6 +32,8 @@ struct Inner {
     root: PathBuf,
     options: StoreOptions,
     read_only: bool,
+    /// Set by [`Lakehouse::close`].
+    closed: AtomicBool,
     open: Mutex<HashMap<String, OpenIndex>>,
     reports: Mutex<HashMap<String, OpenReport>>,
 }
@@ -47,9 +49,10 @@ struct Inner {
 ///
 /// A writable open of an index holds an exclusive OS lock on its directory: a second
 /// writer (another `Lakehouse` on the same directory, here or in another process)
-/// gets `LOCKED`. The lock lives as long as the index does: until the `Lakehouse` and
-/// every handle are dropped and any background graph rebuild has finished. [`Lakehouse::open_read_only`] takes no lock and sees the index as
-/// of its open.
+/// gets `LOCKED`. The lock is released by [`Lakehouse::close`] at once, or else when
+/// the `Lakehouse` and every handle to the index are dropped; a background graph
+/// rebuild still running never keeps it. [`Lakehouse::open_read_only`] takes no lock
+/// and sees the index as of its open.
 #[derive(Clone)]
 pub struct Lakehouse {
     inner: Arc<Inner>,
@@ -126,6 +129,7 @@ impl Lakehouse {
                 root,
                 options,
                 read_only,
+                closed: AtomicBool::new(false),
                 open: Mutex::new(HashMap::new()),
                 reports: Mutex::new(HashMap::new()),
             }),
@@ -142,7 +146,77 @@ impl Lakehouse {
         self.inner.read_only
     }
 
+    /// `CLOSED` after [`Lakehouse::close`].
+    fn check_open(&self) -> Result<()> {
+        if self.inner.closed.load(Ordering::SeqCst) {
+            return Err(Error::Closed(format!(
+                "catalog '{}' was closed",
+                self.inner.root.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether [`Lakehouse::close`] was called (on this handle or a clone).
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::SeqCst)
+    }
+
+    /// Closes the catalog now: stops the background work of every open index (a
+    /// snapshot in progress stops at its next step, leaving the previous generation
+    /// current; the flush timer stops), fsyncs the logs, and releases every index
+    /// lock before returning, so the same directory can be opened again at once, in
+    /// this process or another. A graph rebuild still running in the background does
+    /// not delay it and never keeps a lock.
+    ///
+    /// Afterwards this `Lakehouse` (and its clones) and every [`VectorIndex`] it handed
+    /// out fail with `CLOSED` on writes, searches and catalog calls; calls that cannot
+    /// fail (`len`, `get`, `records`, `stats`) keep answering from memory. Idempotent:
+    /// closing again is `Ok(())`. Returns the first error met while flushing (every
+    /// lock is released regardless).
+    ///
+    /// ```
+    /// use lakehouse::index::IndexConfig;
+    /// use lakehouse::store::Lakehouse;
+    /// # fn main() -> lakehouse::Result<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let lake = Lakehouse::open(dir.path())?;
+    /// let idx = lake.create_index("workers", IndexConfig::new(3))?;
+    /// idx.upsert("w-1", &[1.0, 0.0, 0.0], serde_json::json!({}))?;
+    /// lake.close()?;
+    /// assert_eq!(idx.upsert("w-2", &[0.0, 1.0, 0.0], serde_json::json!({})).unwrap_err().code(), "CLOSED");
+    /// // No LOCKED: the directory is free again.
+    /// let again = Lakehouse::open(dir.path())?;
+    /// assert!(again.index("workers")?.contains("w-1"));
+    /// # Ok(()) }
+    /// ```
+    pub fn close(&self) -> Result<()> {
+        let entries: Vec<OpenIndex> = {
+            // Under the catalog lock, so no index is opened past this point.
+            let mut open = self.inner.open.lock();
+            if self.inner.closed.swap(true, Ordering::SeqCst) {
+                return Ok(());
+            }
+            open.drain().map(|(_, o)| o).collect()
+        };
+        // Stop every writer first, then every store: no write lands in a log after it
+        // was flushed, and the locks go together at the end.
+        for o in &entries {
+            o.index.close();
+        }
+        let mut first_err = None;
+        for o in &entries {
+            if let Some(store) = &o.store {
+                if let Err(e) = store.close() {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+
     fn check_writable(&self) -> Result<()> {
+        self.check_open()?;
         if self.inner.read_only {
             return Err(Error::ReadOnly(self.inner.root.display().to_string()));
         }
@@ -156,6 +230,7 @@ impl Lakehouse {
         config.validate()?;
         self.check_writable()?;
         let mut open = self.inner.open.lock();
+        self.check_open()?;
         let dir = self.inner.root.join(name.as_str());
         if open.contains_key(name.as_str()) || dir.join(MANIFEST).exists() {
             return Err(already(&name));
@@ -234,6 +309,7 @@ impl Lakehouse {
     pub fn index(&self, name: &str) -> Result<VectorIndex> {
         let name = Name::parse(name)?;
         let mut open = self.inner.open.lock();
+        self.check_open()?;
         if let Some(o) = open.get(name.as_str()) {
             return Ok(o.index.clone());
         }
@@ -322,6 +398,7 @@ impl Lakehouse {
         let name = Name::parse(name)?;
         self.check_writable()?;
         let mut open = self.inner.open.lock();
+        self.check_open()?;
         let dir = self.inner.root.join(name.as_str());
         // Keep the writer lock (held by the store or taken here) until the directory
         // is gone from its name, so no other writer opens it meanwhile.
@@ -354,6 +431,7 @@ impl Lakehouse {
 
     /// fsyncs the log of every open index (a no-op for `Sync` durability).
     pub fn flush(&self) -> Result<()> {
+        self.check_open()?;
         let stores: Vec<_> = self
             .inner
             .open
@@ -369,6 +447,7 @@ impl Lakehouse {
 
     fn store_of(&self, name: &str) -> Result<Arc<IndexStore>> {
         let name = Name::parse(name)?;
+        self.check_open()?;
         let open = self.inner.open.lock();
         match open.get(name.as_str()) {
             Some(o) => o
@@ -385,13 +464,32 @@ impl Lakehouse {
     /// Takes a snapshot of an open index now and waits for it (coalesced with any
     /// snapshot already pending). `NOT_FOUND` if the index is not open here,
     /// `READ_ONLY` on a read-only catalog.
+    /// A failed snapshot returns its own error (`IO` for a full disk or a failed
+    /// write, `CLOSED` when the catalog is closed first); the index stays writable and
+    /// the log keeps every write.
     pub fn snapshot(&self, name: &str) -> Result<()> {
         let store = self.store_of(name)?;
         let ticket = store.sched.request();
-        store
-            .sched
-            .wait(ticket)
-            .map_err(|reason| Error::Internal(format!("snapshot of '{name}' failed: {reason}")))
+        store.sched.wait(ticket)
+    }
+
+    /// The error of the last failed snapshot of an open index, typed (`None` if none
+    /// failed since it was opened).
+    pub fn last_snapshot_error(&self, name: &str) -> Result<Option<Error>> {
+        Ok(self.store_of(name)?.last_snapshot_error())
+    }
+
+    /// Test hook: the next `times` snapshots of `name` fail at `at` with an injected
+    /// I/O error (a full disk for [`super::SnapshotFault::Snapshot`]).
+    #[cfg(feature = "fault-injection")]
+    pub fn inject_snapshot_faults(
+        &self,
+        name: &str,
+        at: super::SnapshotFault,
+        times: u32,
+    ) -> Result<()> {
+        self.store_of(name)?.inject_snapshot_faults(at, times);
+        Ok(())
     }
 
     /// What opening `name` found (replayed log records, dropped bytes, graph).

@@ -1,10 +1,18 @@
 //! The durable side of one open, writable index: the write observer that logs every
 //! write before it is applied, the background snapshot (with log rotation) and the
 //! periodic fsync of `Buffered` durability.
+//!
+//! Writers are never held up by the disk work of a snapshot or of the fsync timer:
+//! the log is rotated under its lock in O(1) and the old segment is fsynced outside
+//! it; the index's write lock is held only while the checkpoint copies the records and
+//! dumps the graph into the page cache (no fsync); writing the Parquet file, fsyncing
+//! the graph files and publishing the manifest happen after it is released. A failed
+//! snapshot (full disk, I/O error) leaves the index writable (the log keeps every
+//! write) and is retried by the worker with a doubling backoff.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -37,6 +45,26 @@ struct Seq {
     applied: u64,
 }
 
+/// Where an injected snapshot failure strikes (`fault-injection` builds only).
+#[cfg(feature = "fault-injection")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotFault {
+    /// Writing the Parquet snapshot fails with a full disk (after the temp file was
+    /// created).
+    Snapshot,
+    /// Writing the graph files fails with an I/O error (after the checkpoint dumped
+    /// them).
+    Graph,
+}
+
+/// Injected failures still to strike, per stage.
+#[cfg(feature = "fault-injection")]
+#[derive(Default)]
+struct Faults {
+    snapshot: u32,
+    graph: u32,
+}
+
 /// Storage state of one writable index. Attached to the index as its write observer.
 pub(crate) struct IndexStore {
     name: String,
@@ -52,7 +80,13 @@ pub(crate) struct IndexStore {
     stop: Mutex<bool>,
     stop_cv: Condvar,
     threads: Mutex<Vec<JoinHandle<()>>>,
-    _lock: DirLock,
+    /// Set by [`IndexStore::close`]: writes fail with `CLOSED`.
+    closed: AtomicBool,
+    /// The writer lock of the directory; released by [`IndexStore::close`] at once,
+    /// otherwise when the store is dropped.
+    lock: Mutex<Option<DirLock>>,
+    #[cfg(feature = "fault-injection")]
+    faults: Mutex<Faults>,
 }
 
 impl IndexStore {
@@ -63,6 +97,7 @@ impl IndexStore {
         options: StoreOptions,
         lock: DirLock,
     ) -> IndexStore {
+        let retry = Duration::from_millis(options.snapshot_retry_ms);
         IndexStore {
             name: manifest.name.clone(),
             dir: dir.to_path_buf(),
@@ -71,13 +106,16 @@ impl IndexStore {
             seq: Mutex::new(Seq::default()),
             seq_cv: Condvar::new(),
             ops_since_snapshot: AtomicUsize::new(0),
-            sched: Scheduler::default(),
+            sched: Scheduler::new(Some(retry)),
             manifest: Mutex::new(manifest),
             last_snapshot_ms: Mutex::new(0),
             stop: Mutex::new(false),
             stop_cv: Condvar::new(),
             threads: Mutex::new(Vec::new()),
-            _lock: lock,
+            closed: AtomicBool::new(false),
+            lock: Mutex::new(Some(lock)),
+            #[cfg(feature = "fault-injection")]
+            faults: Mutex::new(Faults::default()),
         }
     }
 
@@ -90,7 +128,7 @@ impl IndexStore {
             .name(format!("lakehouse-snapshot-{}", self.name))
             .spawn(move || {
                 while let Some(job) = store.sched.next_job() {
-                    let res = store.take_snapshot(&index).map_err(|e| e.to_string());
+                    let res = store.take_snapshot(&index);
                     store.sched.done(job, res);
                 }
             })
@@ -112,7 +150,7 @@ impl IndexStore {
                         }
                     }
                     // A failed fsync poisons the log; the next write reports it.
-                    let _ = store.wal.lock().sync();
+                    let _ = store.flush();
                 })
                 .map_err(|e| Error::io(&self.dir, e))?;
             threads.push(h);
@@ -120,8 +158,9 @@ impl IndexStore {
         Ok(())
     }
 
-    /// Stops the background threads (a running snapshot finishes first) and makes the
-    /// log durable. Writes through outstanding handles keep being logged.
+    /// Stops the background threads (a running snapshot stops at its next step and
+    /// leaves the previous generation in place) and makes the log durable. Writes
+    /// through outstanding handles keep being logged until [`IndexStore::close`].
     pub(crate) fn shutdown(&self) -> Result<()> {
         self.sched.shutdown();
         *self.stop.lock() = true;
@@ -133,9 +172,27 @@ impl IndexStore {
         self.flush()
     }
 
-    /// fsyncs the log.
+    /// [`IndexStore::shutdown`], then refuses further writes with `CLOSED` and
+    /// releases the directory lock, even if other owners keep the store alive.
+    pub(crate) fn close(&self) -> Result<()> {
+        let res = self.shutdown();
+        {
+            // Under the log lock: no append is in progress once the flag is set.
+            let _w = self.wal.lock();
+            self.closed.store(true, Ordering::SeqCst);
+        }
+        drop(self.lock.lock().take());
+        res
+    }
+
+    /// fsyncs the log. The fsync itself runs without the log's lock, so writers keep
+    /// appending meanwhile.
     pub(crate) fn flush(&self) -> Result<()> {
-        self.wal.lock().sync()
+        let Some(pending) = self.wal.lock().begin_sync()? else {
+            return Ok(());
+        };
+        let res = pending.run();
+        self.wal.lock().finish_sync(&pending, res)
     }
 
     pub(crate) fn stats(&self) -> StoreStats {
@@ -145,31 +202,87 @@ impl IndexStore {
             snapshot_requests: c.requests,
             snapshots_taken: c.taken,
             snapshot_failures: c.failures,
-            last_snapshot_error: c.last_error,
+            last_snapshot_error: c.last_error.as_ref().map(ToString::to_string),
+            last_snapshot_error_code: c.last_error.as_ref().map(|e| e.code().to_owned()),
             wal_bytes: self.wal.lock().len(),
             last_snapshot_ms: *self.last_snapshot_ms.lock(),
         }
     }
 
+    /// The typed error of the last failed snapshot, if any.
+    pub(crate) fn last_snapshot_error(&self) -> Option<Error> {
+        self.sched.counts().last_error
+    }
+
+    /// Makes the next `times` snapshots fail at `at` (test seam).
+    #[cfg(feature = "fault-injection")]
+    pub(crate) fn inject_snapshot_faults(&self, at: SnapshotFault, times: u32) {
+        let mut f = self.faults.lock();
+        match at {
+            SnapshotFault::Snapshot => f.snapshot = times,
+            SnapshotFault::Graph => f.graph = times,
+        }
+    }
+
+    /// An injected failure at `at`, if one is due.
+    #[allow(unused_variables)]
+    fn fault(&self, at: &str, path: &Path) -> Result<()> {
+        #[cfg(feature = "fault-injection")]
+        {
+            let mut f = self.faults.lock();
+            let (left, kind) = match at {
+                "snapshot" => (&mut f.snapshot, std::io::ErrorKind::StorageFull),
+                _ => (&mut f.graph, std::io::ErrorKind::Other),
+            };
+            if *left > 0 {
+                *left -= 1;
+                return Err(Error::io(
+                    path,
+                    std::io::Error::new(kind, format!("injected {at} write failure")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `CLOSED` once the store is shutting down: a running snapshot stops early.
+    fn check_running(&self) -> Result<()> {
+        if self.sched.is_shutdown() {
+            return Err(Error::Closed(format!(
+                "snapshot of '{}' stopped: the index is closing",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+
     /// Rotates the log, checkpoints the index, writes snapshot + graph, publishes
-    /// them with a new manifest, then deletes the previous generation.
+    /// them with a new manifest, then deletes the previous generation. On failure the
+    /// previous generation stays current and every write since it stays in the log
+    /// segments, which recovery replays in order.
     fn take_snapshot(&self, index: &VectorIndex) -> Result<()> {
         let t0 = Instant::now();
+        self.check_running()?;
         // Only this thread rotates, so the generation cannot change under us; the new
         // segment is created (and fsynced) before writers are held up by the swap.
         let gen = self.wal.lock().generation() + 1;
         let fresh = WalWriter::create(&self.dir, gen)?;
-        let rotated_at = {
+        let (old, rotated_at) = {
             let mut w = self.wal.lock();
-            if let Err(e) = w.sync() {
-                drop(w);
-                let _ = fsio::remove_if_exists(&self.dir.join(wal::segment_name(gen)));
-                return Err(e);
-            }
-            *w = fresh;
+            let old = std::mem::replace(&mut *w, fresh);
             let logged = self.seq.lock().logged;
-            logged
+            (old, logged)
         };
+        // The old segment is complete: make it durable without holding anyone up. If
+        // that fails, what it holds is in doubt; the snapshot fails and its retry
+        // writes every record again.
+        if let Some(pending) = old.begin_sync()? {
+            let res = pending.run();
+            if let Err(e) = res {
+                return Err(Error::io(pending.path(), e));
+            }
+        }
+        drop(old);
         // A write logged in the old segment may still be on its way into the index;
         // the checkpoint must contain it, since that segment will be deleted.
         {
@@ -199,23 +312,34 @@ impl IndexStore {
         let graph_tmp = self.dir.join(format!("{graph_name}.tmp"));
         fsio::remove_if_exists(&graph_tmp)?;
         fs::create_dir(&graph_tmp).map_err(|e| Error::io(&graph_tmp, e))?;
+        self.check_running()?;
+        // The only step under the index's write lock: records copied, graph dumped into
+        // the page cache. Everything durable happens below, with writers running.
         let (records, has_graph) = if self.options.save_graph {
             index.checkpoint(&graph_tmp)?
         } else {
             (index.records(), false)
         };
         let config = index.config().clone();
+        let snap_path = self.dir.join(snapshot::snapshot_name(gen));
+        let stop = || {
+            self.check_running()?;
+            self.fault("snapshot", &snap_path)
+        };
         let snap = snapshot::write(
             &self.dir,
             &snapshot::snapshot_name(gen),
             &self.name,
             config.dim,
             &records,
+            &stop,
         )?;
         let count = records.len() as u64;
         drop(records);
         let graph = if has_graph {
-            let files = checksum_dir(&graph_tmp)?;
+            self.check_running()?;
+            self.fault("graph", &graph_tmp)?;
+            let files = checksum_and_sync_dir(&graph_tmp)?;
             fsio::fsync_dir(&graph_tmp)?;
             let dest = self.dir.join(&graph_name);
             fsio::remove_if_exists(&dest)?;
@@ -228,6 +352,7 @@ impl IndexStore {
             fsio::remove_if_exists(&graph_tmp)?;
             None
         };
+        self.check_running()?;
         let mut m = self.manifest.lock().clone();
         m.generation = gen;
         m.records = count;
@@ -272,8 +397,9 @@ pub(crate) fn generation_of(name: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// Size and CRC32 of every file the checkpoint wrote, for the manifest.
-fn checksum_dir(dir: &Path) -> Result<Vec<FileEntry>> {
+/// Size and CRC32 of every file the checkpoint wrote, for the manifest; each file is
+/// fsynced too (the checkpoint only wrote them into the page cache).
+fn checksum_and_sync_dir(dir: &Path) -> Result<Vec<FileEntry>> {
     let mut files = Vec::new();
     for e in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let e = e.map_err(|e| Error::io(dir, e))?;
@@ -286,6 +412,9 @@ fn checksum_dir(dir: &Path) -> Result<Vec<FileEntry>> {
             )));
         }
         let (size, crc32) = fsio::crc32_file(&path).map_err(|e| Error::io(&path, e))?;
+        fs::File::open(&path)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(&path, e))?;
         files.push(FileEntry {
             path: name,
             size,
@@ -300,6 +429,9 @@ impl WriteObserver for IndexStore {
     fn before_apply(&self, op: &WriteOp<'_>) -> Result<()> {
         let sync = matches!(self.options.durability, Durability::Sync);
         let mut w = self.wal.lock();
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::Closed(format!("index '{}' is closed", self.name)));
+        }
         w.append(op, sync)?;
         // Counted under the log lock so a rotation sees exactly the frames before it.
         self.seq.lock().logged += 1;

@@ -48,6 +48,8 @@ mod wal;
 use serde::{Deserialize, Serialize};
 
 pub use catalog::Lakehouse;
+#[cfg(feature = "fault-injection")]
+pub use durable::SnapshotFault;
 
 /// When a logged write becomes durable.
 ///
@@ -90,6 +92,11 @@ pub struct StoreOptions {
     pub snapshot_every: usize,
     /// Save the HNSW graph with every snapshot so opening does not rebuild it.
     pub save_graph: bool,
+    /// Delay before a failed snapshot (full disk, I/O error) is retried by itself, in
+    /// milliseconds; it doubles with each consecutive failure, up to a minute. 0: only
+    /// the next automatic or explicit request retries. The log keeps every write
+    /// meanwhile, so nothing is lost either way.
+    pub snapshot_retry_ms: u64,
 }
 
 impl Default for StoreOptions {
@@ -98,6 +105,7 @@ impl Default for StoreOptions {
             durability: Durability::Sync,
             snapshot_every: 50_000,
             save_graph: true,
+            snapshot_retry_ms: 1_000,
         }
     }
 }
@@ -135,6 +143,8 @@ pub struct StoreStats {
     pub snapshot_failures: u64,
     /// The last snapshot failure, if any.
     pub last_snapshot_error: Option<String>,
+    /// The [`crate::Error::code`] of that failure (`IO` for a full disk).
+    pub last_snapshot_error_code: Option<String>,
     /// Bytes in the current log segment.
     pub wal_bytes: u64,
     /// Duration of the last snapshot in milliseconds.

@@ -90,17 +90,20 @@ fn batch(schema: &SchemaRef, dim: usize, rows: &[Record], path: &Path) -> Result
 }
 
 /// Writes `records` as the snapshot file `dir/<file_name>`: temp file, fsync, rename,
-/// fsync of the directory. Returns the manifest entry (size + CRC32).
+/// fsync of the directory. Returns the manifest entry (size + CRC32). `stop` is asked
+/// between record batches; when it answers with an error the write is abandoned (the
+/// temp file removed) and that error returned.
 pub(crate) fn write(
     dir: &Path,
     file_name: &str,
     index_name: &str,
     dim: usize,
     records: &[Record],
+    stop: &dyn Fn() -> Result<()>,
 ) -> Result<FileEntry> {
     let path = dir.join(file_name);
     let tmp = fsio::tmp_path(&path);
-    let res = write_file(&tmp, index_name, dim, records);
+    let res = write_file(&tmp, index_name, dim, records, stop);
     let (size, crc32) = match res {
         Ok(v) => v,
         Err(e) => {
@@ -116,7 +119,13 @@ pub(crate) fn write(
     })
 }
 
-fn write_file(path: &Path, index_name: &str, dim: usize, records: &[Record]) -> Result<(u64, u32)> {
+fn write_file(
+    path: &Path,
+    index_name: &str,
+    dim: usize,
+    records: &[Record],
+    stop: &dyn Fn() -> Result<()>,
+) -> Result<(u64, u32)> {
     let file = OpenOptions::new()
         .write(true)
         .create(true)
@@ -139,6 +148,7 @@ fn write_file(path: &Path, index_name: &str, dim: usize, records: &[Record]) -> 
     let mut w = ArrowWriter::try_new(CrcWriter::new(file), schema.clone(), Some(props))
         .map_err(|e| parquet_err(path, e))?;
     for chunk in records.chunks(BATCH_ROWS) {
+        stop()?;
         let b = batch(&schema, dim, chunk, path)?;
         w.write(&b).map_err(|e| parquet_err(path, e))?;
     }
@@ -274,7 +284,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         for n in [0, 1, BATCH_ROWS + 3] {
             let rs = recs(n, 3);
-            let e = write(d.path(), &snapshot_name(n as u64), "w", 3, &rs).unwrap();
+            let e = write(d.path(), &snapshot_name(n as u64), "w", 3, &rs, &|| Ok(())).unwrap();
             assert_eq!(read(d.path(), &e, 3).unwrap(), rs);
             assert!(!fsio::tmp_path(&d.path().join(&e.path)).exists());
         }
@@ -283,7 +293,7 @@ mod tests {
     #[test]
     fn flipped_byte_is_corrupt_naming_the_file() {
         let d = tempfile::tempdir().unwrap();
-        let e = write(d.path(), "s.parquet", "w", 4, &recs(10, 4)).unwrap();
+        let e = write(d.path(), "s.parquet", "w", 4, &recs(10, 4), &|| Ok(())).unwrap();
         let p = d.path().join("s.parquet");
         let mut bytes = std::fs::read(&p).unwrap();
         let mid = bytes.len() / 2;

@@ -26,6 +26,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::fsio;
 use super::ix::{Record, ReplayOp, WriteOp};
@@ -304,13 +305,37 @@ pub(crate) fn scan(
 /// frame, and later frames appended after it would be unreachable on replay, so every
 /// further write fails until the index is reopened.
 pub(crate) struct WalWriter {
-    file: File,
+    /// Shared with [`PendingSync`] so an fsync can run without the writer's lock.
+    file: Arc<File>,
     path: PathBuf,
     generation: u64,
     len: u64,
-    unsynced: bool,
+    /// Bytes known to be durable.
+    synced_len: u64,
     poisoned: Option<String>,
     buf: Vec<u8>,
+}
+
+/// An fsync of a segment prepared under the writer's lock and run outside it
+/// ([`WalWriter::begin_sync`], then [`PendingSync::run`], then
+/// [`WalWriter::finish_sync`]), so appends are not held up while the disk flushes.
+pub(crate) struct PendingSync {
+    file: Arc<File>,
+    path: PathBuf,
+    generation: u64,
+    upto: u64,
+}
+
+impl PendingSync {
+    /// The fsync itself; call it without holding the writer's lock.
+    pub(crate) fn run(&self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+
+    /// The segment this fsync covers.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
 impl WalWriter {
@@ -327,11 +352,11 @@ impl WalWriter {
         file.sync_all().map_err(|e| Error::io(&path, e))?;
         fsio::fsync_dir(dir)?;
         Ok(WalWriter {
-            file,
+            file: Arc::new(file),
             path,
             generation,
             len: MAGIC.len() as u64,
-            unsynced: false,
+            synced_len: MAGIC.len() as u64,
             poisoned: None,
             buf: Vec::new(),
         })
@@ -355,11 +380,11 @@ impl WalWriter {
             file.sync_all().map_err(|e| Error::io(path, e))?;
         }
         Ok(WalWriter {
-            file,
+            file: Arc::new(file),
             path: path.to_path_buf(),
             generation,
             len: good_len,
-            unsynced: false,
+            synced_len: good_len,
             poisoned: None,
             buf: Vec::new(),
         })
@@ -391,7 +416,7 @@ impl WalWriter {
         self.check_poison()?;
         self.buf.clear();
         encode_frame(op, &mut self.buf)?;
-        if let Err(e) = self.file.write_all(&self.buf) {
+        if let Err(e) = (&*self.file).write_all(&self.buf) {
             // Cut the partial frame so the log stays a clean prefix; if even that
             // fails the log cannot be trusted for appends any more.
             if self.file.set_len(self.len).is_err() {
@@ -400,7 +425,6 @@ impl WalWriter {
             return Err(Error::io(&self.path, e));
         }
         self.len += self.buf.len() as u64;
-        self.unsynced = true;
         if self.buf.capacity() > (4 << 20) {
             self.buf = Vec::new();
         }
@@ -412,18 +436,48 @@ impl WalWriter {
 
     /// Makes every appended frame durable.
     pub(crate) fn sync(&mut self) -> Result<()> {
+        match self.begin_sync()? {
+            None => Ok(()),
+            Some(p) => {
+                let res = p.run();
+                self.finish_sync(&p, res)
+            }
+        }
+    }
+
+    /// Prepares an fsync of everything appended so far, to be run outside the lock
+    /// that guards this writer; `None` when everything is durable already.
+    pub(crate) fn begin_sync(&self) -> Result<Option<PendingSync>> {
         self.check_poison()?;
-        if !self.unsynced {
-            return Ok(());
+        if self.synced_len >= self.len {
+            return Ok(None);
         }
-        if let Err(e) = self.file.sync_data() {
-            // After a failed fsync the kernel may have dropped the dirty pages: what
-            // the file holds is unknown (fsyncgate), so stop appending.
-            self.poisoned = Some(e.to_string());
-            return Err(Error::io(&self.path, e));
+        Ok(Some(PendingSync {
+            file: Arc::clone(&self.file),
+            path: self.path.clone(),
+            generation: self.generation,
+            upto: self.len,
+        }))
+    }
+
+    /// Records the outcome of a [`PendingSync`] of this writer's segment.
+    pub(crate) fn finish_sync(&mut self, p: &PendingSync, res: io::Result<()>) -> Result<()> {
+        if p.generation != self.generation {
+            // The segment was rotated away meanwhile; its own final fsync decides.
+            return res.map_err(|e| Error::io(&p.path, e));
         }
-        self.unsynced = false;
-        Ok(())
+        match res {
+            Ok(()) => {
+                self.synced_len = self.synced_len.max(p.upto);
+                Ok(())
+            }
+            Err(e) => {
+                // After a failed fsync the kernel may have dropped the dirty pages: what
+                // the file holds is unknown (fsyncgate), so stop appending.
+                self.poisoned = Some(e.to_string());
+                Err(Error::io(&self.path, e))
+            }
+        }
     }
 }
 
@@ -517,11 +571,11 @@ mod tests {
         // /dev/full fails every write with ENOSPC and cannot be truncated back.
         let file = OpenOptions::new().write(true).open("/dev/full").unwrap();
         let mut w = WalWriter {
-            file,
+            file: Arc::new(file),
             path: "/dev/full".into(),
             generation: 0,
             len: 8,
-            unsynced: false,
+            synced_len: 8,
             poisoned: None,
             buf: Vec::new(),
         };

@@ -203,7 +203,11 @@ pub fn setup(config: &Config, log: &dyn Fn(&str)) -> Result<(Env, SetupReport), 
                 }),
             )?;
             bar.finish_and_clear();
-            store.snapshot(&name)?;
+            // The log holds every ingested worker: a failed snapshot (full disk) costs
+            // a longer open next time, not the run; the store retries it by itself.
+            if let Err(e) = store.snapshot(&name) {
+                log(&format!("snapshot of {name} failed ({}): {e}", e.code()));
+            }
             rep.ingest_s = secs(t);
             log(&format!(
                 "ingested {} workers ({} rejected) in {:.1}s",

@@ -15,10 +15,12 @@ use std::time::Instant;
 
 use clap::Parser;
 use hdrhistogram::Histogram;
-use lakehouse::corpus::{generate_workers, ingest, IngestOptions, IngestProgress, WorkerWriter};
+use lakehouse::corpus::{
+    generate_workers, ingest_with, IngestOptions, IngestProgress, WorkerWriter,
+};
 use lakehouse::embed::{Embedder, HashingEmbedder};
 use lakehouse::index::{Filter, IndexConfig, VectorIndex};
-use lakehouse::retrieve::{Outcome, Retriever, RetrieverConfig, SearchRequest};
+use lakehouse::retrieve::{PlaybookOutcome, Retriever, RetrieverConfig, SearchRequest};
 
 #[derive(Parser)]
 #[command(about = "Generate + ingest workers, then measure retrieval latency")]
@@ -79,14 +81,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let workers = VectorIndex::new("workers", IndexConfig::new(args.dim))?;
     let bar = indicatif::ProgressBar::new(args.n as u64);
-    let progress = |p: IngestProgress| bar.set_position(p.indexed as u64);
+    let b2 = bar.clone();
+    let progress = lakehouse::Control::new()
+        .on_progress(move |p: &IngestProgress| b2.set_position(p.indexed as u64));
     let (t, cpu0) = (Instant::now(), cpu_seconds());
-    let report = ingest(
+    let report = ingest_with(
         &args.out,
         &emb,
         &workers,
         IngestOptions::default(),
-        Some(&progress),
+        &progress,
     )?;
     let ingest_s = t.elapsed().as_secs_f64();
     workers.wait_idle();
@@ -182,7 +186,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for q in queries.iter() {
         let hits = r.search(&SearchRequest::new(q.clone(), 10))?.hits;
         let chosen: Vec<String> = hits.iter().rev().take(2).map(|h| h.id.clone()).collect();
-        r.record(q, &chosen, Outcome::Success)?;
+        r.record(q, &chosen, PlaybookOutcome::Success)?;
     }
     run("warm (playbooks), unfiltered", "", false, true)?;
     run("warm (playbooks), filtered", " (filtered)", true, true)?;

@@ -32,7 +32,7 @@ use lakehouse::replay::{
     ReplayCase, ReplayOptions, ReplayRunner, StageTimeouts, WorkerSearch,
 };
 use lakehouse::retrieve::{Retriever, RetrieverConfig};
-use lakehouse::validate::{JobOrder, ValidatorConfig};
+use lakehouse::validate::JobOrder;
 use lakehouse::Worker;
 
 #[derive(Parser, Debug)]
@@ -123,21 +123,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         ..Default::default()
     };
-    let runner = ReplayRunner::new(
-        &args.kb,
-        Arc::new(chat),
-        Some(search),
-        workers,
-        ValidatorConfig::default(),
-        options,
-    )?;
-    let progress = |done: usize, total: usize| {
-        if done.is_multiple_of(10) || done == total {
-            eprintln!("{done}/{total} cases");
-        }
-        true
-    };
-    let outcome = runner.run_with_progress(cases, Some(&progress))?;
+    let runner = ReplayRunner::builder(&args.kb, Arc::new(chat))
+        .search(search)
+        .workers(workers)
+        .options(options)
+        .build()?;
+    let progress =
+        lakehouse::Control::new().on_progress(|p: &lakehouse::replay::ReplayProgress| {
+            if p.done.is_multiple_of(10) || p.done == p.total {
+                eprintln!("{}/{} cases", p.done, p.total);
+            }
+        });
+    let outcome = runner.run_with(cases, &progress)?;
     println!("{}", outcome.report);
     if !args.dry_run {
         println!("log: {}", runner.log_path()?.display());
@@ -235,7 +232,7 @@ fn retriever_over(args: &Args, workers: &[Worker]) -> lakehouse::Result<Arc<dyn 
     }
     let embedder = HashingEmbedder::new(dim)?;
     let index = VectorIndex::new("workers", IndexConfig::new(dim))?;
-    let report = ingest(&parquet, &embedder, &index, IngestOptions::default(), None)?;
+    let report = ingest(&parquet, &embedder, &index, IngestOptions::default())?;
     eprintln!(
         "indexed {} workers from {}",
         report.indexed,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use lakehouse::corpus::{generate_workers, worker_metadata, worker_text};
 use lakehouse::embed::{Embedder, HashingEmbedder};
 use lakehouse::index::{Filter, IndexConfig, Record, VectorIndex};
-use lakehouse::retrieve::{Outcome, Retriever, RetrieverConfig, SearchRequest};
+use lakehouse::retrieve::{PlaybookOutcome, Retriever, RetrieverConfig, SearchRequest};
 use lakehouse::Worker;
 
 const DIM: usize = 64;
@@ -56,7 +56,7 @@ fn playbook_boosts_filters_exclusions_and_failures() {
         .collect();
     let (a, b) = (outside[0], outside[1]);
     let chosen = vec![a.worker_id.clone(), b.worker_id.clone()];
-    let pb = r.record(q, &chosen, Outcome::Success).unwrap();
+    let pb = r.record(q, &chosen, PlaybookOutcome::Success).unwrap();
     assert!(pb.starts_with("pb-") && r.playbooks().contains(&pb));
 
     // Without use_playbook nothing changes.
@@ -108,8 +108,12 @@ fn playbook_boosts_filters_exclusions_and_failures() {
     // A failed outcome never boosts.
     let q2 = "line cook in Phoenix with ServSafe";
     let c = workers.iter().find(|w| w.role == "welder").unwrap();
-    r.record(q2, std::slice::from_ref(&c.worker_id), Outcome::Failure)
-        .unwrap();
+    r.record(
+        q2,
+        std::slice::from_ref(&c.worker_id),
+        PlaybookOutcome::Failure,
+    )
+    .unwrap();
     let res = r.search(&warm(q2, 10)).unwrap();
     assert!(res.playbooks_used.is_empty());
     assert!(!ids(&res).contains(&c.worker_id));
@@ -133,7 +137,7 @@ fn the_exact_precedent_beats_near_duplicate_queries() {
             pool[n as usize].worker_id.clone(),
             pool[n as usize + 1].worker_id.clone(),
         ];
-        r.record(&q(n), &chosen, Outcome::Success).unwrap();
+        r.record(&q(n), &chosen, PlaybookOutcome::Success).unwrap();
     }
     for n in [0u32, 7, 19] {
         let mut req = warm(&q(n), 10);
@@ -187,7 +191,7 @@ fn concurrent_record_and_warm_search_on_empty_memory() {
                 for i in 0..25usize {
                     let q = format!("{} in {} shift {t}-{i}", workers[i].role, workers[i].city);
                     let chosen = vec![workers[(t * 25 + i) % workers.len()].worker_id.clone()];
-                    let ok = r.record(&q, &chosen, Outcome::Success).is_ok()
+                    let ok = r.record(&q, &chosen, PlaybookOutcome::Success).is_ok()
                         && r.search(&warm(&q, 5)).is_ok_and(|res| res.hits.len() == 5);
                     if !ok {
                         errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -208,11 +212,13 @@ fn bad_requests_and_configs_are_typed_errors() {
         "INVALID_INPUT"
     );
     assert_eq!(
-        r.record("q", &[], Outcome::Success).unwrap_err().code(),
+        r.record("q", &[], PlaybookOutcome::Success)
+            .unwrap_err()
+            .code(),
         "INVALID_INPUT"
     );
     assert_eq!(
-        r.record(" ", &["w-1".into()], Outcome::Success)
+        r.record(" ", &["w-1".into()], PlaybookOutcome::Success)
             .unwrap_err()
             .code(),
         "INVALID_INPUT"

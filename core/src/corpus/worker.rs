@@ -53,24 +53,33 @@ pub struct Certification {
 pub struct Worker {
     /// Stable unique id, e.g. `"w-000017"`.
     pub worker_id: String,
+    /// Given name.
     pub first_name: String,
+    /// Family name.
     pub last_name: String,
     /// US phone in `555-123-4567` form.
     pub phone: String,
+    /// Email address.
     pub email: String,
+    /// City of residence.
     pub city: String,
     /// Two-letter US state code.
     pub state: String,
+    /// Five-digit ZIP code.
     pub zip: String,
     /// Primary staffing role, e.g. `"forklift operator"`.
     pub role: String,
+    /// Skills beyond the role, e.g. `"pallet jack"`.
     pub skills: Vec<String>,
+    /// Certifications held, with their expiry.
     pub certifications: Vec<Certification>,
+    /// Years of experience in the role.
     pub years_experience: u32,
     /// Expected hourly rate in US dollars.
     pub hourly_rate: f64,
     /// Weekdays the worker takes shifts.
     pub availability: Vec<Weekday>,
+    /// Whether the worker can be placed.
     pub status: WorkerStatus,
     /// Coordinator rating, 0.0 to 5.0.
     pub rating: f32,

@@ -30,6 +30,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::case::{CaseKind, Label};
+pub use crate::journal::events::StageMs;
+use crate::validate::Span;
 
 /// The value of the `schema` field.
 pub const REPLAY_RUN_SCHEMA: &str = "replay_run.v1";
@@ -75,9 +77,14 @@ pub struct RunViolation {
     /// The worker concerned (fill rules).
     #[serde(default)]
     pub worker_id: Option<String>,
-    /// Byte range `[start, end)` in the checked text, where one exists.
-    #[serde(default)]
-    pub span: Option<[usize; 2]>,
+    /// Byte range in the checked text, where one exists: `{"start", "end"}`, the
+    /// same shape as [`Span`] everywhere (the `[start, end]` pair older logs hold is
+    /// still read).
+    #[serde(
+        default,
+        deserialize_with = "crate::validate::span::deserialize_lenient"
+    )]
+    pub span: Option<Span>,
 }
 
 /// The verdict as logged.
@@ -100,19 +107,6 @@ impl RunVerdict {
         }
         out
     }
-}
-
-/// Whole milliseconds per stage; `0` for a stage that did not run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageMs {
-    /// Worker search.
-    pub retrieve: u64,
-    /// Prompt assembly.
-    pub bundle: u64,
-    /// The model call, retries included.
-    pub chat: u64,
-    /// Reply parsing and validation.
-    pub validate: u64,
 }
 
 /// Microseconds per stage; `None` for a stage that did not run.

@@ -9,6 +9,6 @@ mod retriever;
 mod types;
 
 pub use crate::embed::CacheStats;
-pub use playbook::Outcome;
+pub use playbook::PlaybookOutcome;
 pub use retriever::Retriever;
 pub use types::{RetrievedHit, RetrieverConfig, SearchRequest, SearchResponse};

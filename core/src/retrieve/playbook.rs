@@ -19,19 +19,19 @@ use crate::{Error, Result};
 /// How a recorded fill turned out. Only successes boost later searches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub enum PlaybookOutcome {
     /// The workers were placed and the client was satisfied.
     Success,
     /// The fill did not work out; kept for the record, never boosts.
     Failure,
 }
 
-impl Outcome {
+impl PlaybookOutcome {
     /// `"success"` or `"failure"`, as stored in playbook metadata.
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Success => "success",
-            Outcome::Failure => "failure",
+            PlaybookOutcome::Success => "success",
+            PlaybookOutcome::Failure => "failure",
         }
     }
 }
@@ -43,7 +43,7 @@ impl Outcome {
 pub(super) fn playbook_record(
     query: &str,
     worker_ids: &[String],
-    outcome: Outcome,
+    outcome: PlaybookOutcome,
 ) -> Result<(String, Value)> {
     if query.trim().is_empty() {
         return Err(Error::invalid("playbook query is empty"));
@@ -152,7 +152,7 @@ pub(super) fn boosts(
         return Ok((out, used));
     }
     let opts = SearchOptions {
-        filter: Some(Filter::eq("outcome", Outcome::Success.as_str())),
+        filter: Some(Filter::eq("outcome", PlaybookOutcome::Success.as_str())),
         ef: Some(config.playbook_ef.max(config.playbook_k)),
         ..SearchOptions::default()
     };

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::playbook::{boosts, playbook_record, Outcome, RecentPlaybooks};
+use super::playbook::{boosts, playbook_record, PlaybookOutcome, RecentPlaybooks};
 use super::{RetrievedHit, RetrieverConfig, SearchRequest, SearchResponse};
 use crate::embed::{CacheStats, CachedEmbedder, Embedder};
 use crate::index::{dot, l2_sq, Metric, SearchOptions, VectorIndex};
@@ -19,7 +19,7 @@ const MAX_K: usize = 10_000;
 /// use std::sync::Arc;
 /// use lakehouse::embed::HashingEmbedder;
 /// use lakehouse::index::{IndexConfig, VectorIndex};
-/// use lakehouse::retrieve::{Outcome, Retriever, RetrieverConfig, SearchRequest};
+/// use lakehouse::retrieve::{PlaybookOutcome, Retriever, RetrieverConfig, SearchRequest};
 /// use lakehouse::corpus::{generate_workers, worker_metadata, worker_text};
 /// use lakehouse::embed::Embedder;
 ///
@@ -32,7 +32,7 @@ const MAX_K: usize = 10_000;
 /// let r = Retriever::new(emb, workers, playbooks, RetrieverConfig::default())?;
 /// let q = "forklift operator in Chicago";
 /// let chosen = vec!["w-000042".to_string()];
-/// r.record(q, &chosen, Outcome::Success)?;
+/// r.record(q, &chosen, PlaybookOutcome::Success)?;
 /// let mut req = SearchRequest::new(q, 5);
 /// req.use_playbook = true;
 /// let res = r.search(&req)?;
@@ -187,11 +187,16 @@ impl Retriever {
     /// Records a fill: `worker_ids` were chosen for `query` with `outcome`. Returns the
     /// playbook id. Recording the same (query, workers, outcome) again replaces the
     /// earlier playbook.
-    pub fn record(&self, query: &str, worker_ids: &[String], outcome: Outcome) -> Result<String> {
+    pub fn record(
+        &self,
+        query: &str,
+        worker_ids: &[String],
+        outcome: PlaybookOutcome,
+    ) -> Result<String> {
         let (id, metadata) = playbook_record(query, worker_ids, outcome)?;
         let (vector, _) = self.inner.embedder.embed_shared(query)?;
         self.inner.playbooks.upsert(&id, &vector, metadata)?;
-        if outcome == Outcome::Success {
+        if outcome == PlaybookOutcome::Success {
             self.inner.recent.push(&id, &vector, worker_ids);
         }
         Ok(id)

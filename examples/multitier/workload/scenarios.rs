@@ -2,7 +2,7 @@
 //! returns `Err(reason)` when anything SPEC §3 says must hold does not.
 
 use lakehouse::index::Filter;
-use lakehouse::retrieve::{Outcome, RetrievedHit, SearchRequest, SearchResponse};
+use lakehouse::retrieve::{PlaybookOutcome, RetrievedHit, SearchRequest, SearchResponse};
 use lakehouse::validate::{Proposal, Verdict};
 use lakehouse::Worker;
 use rand::Rng;
@@ -152,7 +152,7 @@ fn surge_fill_validate(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String> {
     expect_ok("fill proposal", &env.fill.validate(&job, &proposal))?;
     let playbook = env
         .retriever
-        .record(&query, &chosen, Outcome::Success)
+        .record(&query, &chosen, PlaybookOutcome::Success)
         .map_err(|e| format!("record failed: {e} [{}]", e.code()))?;
     if !env.playbooks.contains(&playbook) {
         return Err(format!(
@@ -260,7 +260,7 @@ fn playbook_record_replay(env: &Env, rng: &mut ChaCha8Rng) -> Result<(), String>
     let n = cold.hits.len();
     let chosen = vec![cold.hits[n / 2].id.clone(), cold.hits[n - 1].id.clone()];
     env.retriever
-        .record(&query, &chosen, Outcome::Success)
+        .record(&query, &chosen, PlaybookOutcome::Success)
         .map_err(|e| format!("record failed: {e} [{}]", e.code()))?;
     req.use_playbook = true;
     let warm = search(env, req)?;

@@ -22,9 +22,7 @@ mod dataset;
 use clap::Parser;
 use dataset::{Meta, K};
 use hnsw_rs::prelude::{Distance, FilterT, Hnsw};
-use lakehouse::index::{
-    dot, EngineKind, Filter, IndexConfig, Record, SearchOptions, VectorIndex,
-};
+use lakehouse::index::{dot, EngineKind, Filter, IndexConfig, Record, SearchOptions, VectorIndex};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -289,22 +287,29 @@ fn main() -> BoxResult<()> {
     let (built, build_s, build_cpu_s) = clocked(|| -> BoxResult<Built> {
         Ok(match args.lib.as_str() {
             "lakehouse" => (
-                Box::new(build_pool.install(|| {
-                    Lakehouse::build(&base, dim, &bucket, EngineKind::Flat)
-                })?),
+                Box::new(
+                    build_pool
+                        .install(|| Lakehouse::build(&base, dim, &bucket, EngineKind::Flat))?,
+                ),
                 env!("CARGO_PKG_VERSION"),
             ),
             "lakehouse_hnsw_rs" => (
-                Box::new(build_pool.install(|| {
-                    Lakehouse::build(&base, dim, &bucket, EngineKind::HnswRs)
-                })?),
+                Box::new(
+                    build_pool
+                        .install(|| Lakehouse::build(&base, dim, &bucket, EngineKind::HnswRs))?,
+                ),
                 env!("CARGO_PKG_VERSION"),
             ),
             "hnsw_rs" => (
                 Box::new(build_pool.install(|| RawHnsw::build(&base, dim, &bucket))),
                 "0.3.5",
             ),
-            other => return Err(format!("unknown --lib {other:?} (lakehouse|lakehouse_hnsw_rs|hnsw_rs)").into()),
+            other => {
+                return Err(format!(
+                    "unknown --lib {other:?} (lakehouse|lakehouse_hnsw_rs|hnsw_rs)"
+                )
+                .into())
+            }
         })
     });
     let (bench, version) = built?;

@@ -46,7 +46,12 @@ fn exact_top(data: &[Vec<f32>], q: &[f32]) -> Vec<usize> {
     scored.into_iter().take(K).map(|x| x.1).collect()
 }
 
-fn recall_by_ef(engine: EngineKind, data: &[Vec<f32>], queries: &[Vec<f32>], truth: &[Vec<usize>]) -> Vec<f64> {
+fn recall_by_ef(
+    engine: EngineKind,
+    data: &[Vec<f32>],
+    queries: &[Vec<f32>],
+    truth: &[Vec<usize>],
+) -> Vec<f64> {
     let cfg = IndexConfig {
         engine,
         m: 16,

@@ -6,8 +6,11 @@
 //! on it. A Python exception becomes `Error::Callback` carrying the exception, which the
 //! binding raises again as `CallbackError` with the original as `__cause__`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use lakehouse::{CancelToken, Control};
+use serde::Serialize;
 
 use lakehouse::embed::Embedder;
 use lakehouse::materialize::{Evidence, Transform};
@@ -219,7 +222,7 @@ impl WorkerSearch for PySearch {
 /// and the handler's exception (`KeyboardInterrupt`) is raised.
 pub fn interruptible<T: Send>(
     py: Python<'_>,
-    cancel: &AtomicBool,
+    cancel: &lakehouse::CancelToken,
     work: impl FnOnce() -> T + Send,
 ) -> PyResult<T> {
     std::thread::scope(|s| {
@@ -237,7 +240,7 @@ pub fn interruptible<T: Send>(
             }
             if interrupted.is_none() {
                 if let Err(e) = py.check_signals() {
-                    cancel.store(true, Ordering::SeqCst);
+                    cancel.cancel();
                     interrupted = Some(e);
                 }
             }
@@ -254,4 +257,62 @@ pub fn interruptible<T: Send>(
             )),
         }
     })
+}
+
+/// A core `Control` driven from Python: `progress(p)` gets each progress record as its
+/// dict (with the GIL held); returning exactly `False` cancels the call, and an
+/// exception in it is kept (and cancels) so it can be raised as `CallbackError` with
+/// the exception as `__cause__`.
+pub struct PyControl<P> {
+    /// What the core call watches.
+    pub control: Control<P>,
+    failed: Arc<Mutex<Option<PyErr>>>,
+}
+
+impl<P: Serialize + 'static> PyControl<P> {
+    /// A control around the optional Python callback.
+    pub fn new(progress: Option<Py<PyAny>>) -> Self {
+        let token = CancelToken::new();
+        let failed: Arc<Mutex<Option<PyErr>>> = Arc::new(Mutex::new(None));
+        let mut control = Control::new().with_cancel(token.clone());
+        if let Some(cb) = progress {
+            let failed = failed.clone();
+            control = control.on_progress(move |p: &P| {
+                Python::attach(
+                    |py| match ser(py, p).and_then(|d| cb.bind(py).call1((d,))) {
+                        Ok(v) => {
+                            if matches!(v.extract::<bool>(), Ok(false)) {
+                                token.cancel();
+                            }
+                        }
+                        Err(e) => {
+                            if let Ok(mut slot) = failed.lock() {
+                                slot.get_or_insert(e);
+                            }
+                            token.cancel();
+                        }
+                    },
+                )
+            });
+        }
+        PyControl { control, failed }
+    }
+
+    /// Runs `work` with Ctrl-C handling (see [`interruptible`]) and converts its result:
+    /// a progress callback's exception wins over the core's `CANCELLED`.
+    pub fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        work: impl FnOnce(&Control<P>) -> lakehouse::Result<T> + Send,
+    ) -> PyResult<T>
+    where
+        P: Send,
+    {
+        let control = &self.control;
+        let result = interruptible(py, control.token(), || work(control))?;
+        if let Some(e) = self.failed.lock().ok().and_then(|mut s| s.take()) {
+            return Err(crate::error::err(callback_error("progress callback", e)));
+        }
+        result.map_err(|e| crate::error::to_pyerr(py, &e))
+    }
 }

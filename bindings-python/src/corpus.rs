@@ -1,17 +1,15 @@
 //! The workers corpus: generate, write, read and ingest into an index.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
-use std::sync::Mutex;
 
 use lakehouse::corpus::{self, IngestOptions, IngestProgress};
 use lakehouse::Worker;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use crate::callbacks::interruptible;
+use crate::callbacks::PyControl;
 use crate::embed::embedder_from;
-use crate::error::{callback_error, IntoPy};
+use crate::error::IntoPy;
 use crate::index::PyVectorIndex;
 use crate::json::{de, options, ser, to_value};
 
@@ -111,32 +109,9 @@ pub fn ingest<'py>(
     }
     let opts: IngestOptions = options(map)?;
     let idx = index.get().inner.clone();
-    let cancel = AtomicBool::new(false);
-    let failed: Mutex<Option<PyErr>> = Mutex::new(None);
-    let report_progress = |p: IngestProgress| {
-        let Some(cb) = progress.as_ref() else { return };
-        Python::attach(|py| {
-            let r = ser(py, &p).and_then(|d| cb.bind(py).call1((d,)));
-            if let Err(e) = r {
-                if let Ok(mut slot) = failed.lock() {
-                    slot.get_or_insert(e);
-                }
-                cancel.store(true, std::sync::atomic::Ordering::SeqCst);
-            }
-        })
-    };
-    let result = interruptible(py, &cancel, || {
-        corpus::ingest_cancellable(
-            &path,
-            emb.as_ref(),
-            &idx,
-            opts,
-            Some(&report_progress as &dyn Fn(IngestProgress)),
-            &cancel,
-        )
+    let control = PyControl::<IngestProgress>::new(progress);
+    let report = control.run(py, |c| {
+        corpus::ingest_with(&path, emb.as_ref(), &idx, opts, c)
     })?;
-    if let Some(e) = failed.lock().ok().and_then(|mut s| s.take()) {
-        return Err(crate::error::err(callback_error("progress callback", e)));
-    }
-    ser(py, &result.py()?)
+    ser(py, &report)
 }

@@ -40,8 +40,8 @@ pub fn raise(py: Python<'_>, code: &str, message: &str, details: &Value) -> PyEr
 /// The Python exception for a core error, with the callback's own exception (if any)
 /// as `__cause__`.
 pub fn to_pyerr(py: Python<'_>, e: &lakehouse::Error) -> PyErr {
-    let err = raise(py, e.code(), &e.to_string(), &compat::details(e));
-    if let Some(original) = compat::callback_source(e) {
+    let err = raise(py, e.code(), &e.to_string(), &e.details());
+    if let Some(original) = e.callback_source().and_then(|s| s.downcast_ref::<PyErr>()) {
         err.set_cause(py, Some(original.clone_ref(py)));
     }
     err
@@ -79,25 +79,7 @@ pub fn invalid(py: Python<'_>, message: impl Into<String>) -> PyErr {
 /// as the source so it comes back as `__cause__`.
 pub fn callback_error(what: &str, e: PyErr) -> lakehouse::Error {
     let message = Python::attach(|py| format!("{what} raised {}", describe(py, &e)));
-    compat::callback_with_source(message, e)
-}
-
-/// What the core surface gives before and after the core-surface issue lands.
-mod compat {
-    use pyo3::PyErr;
-    use serde_json::Value;
-
-    pub fn details(e: &lakehouse::Error) -> Value {
-        serde_json::json!({ "message": e.to_string() })
-    }
-
-    pub fn callback_source(_e: &lakehouse::Error) -> Option<&PyErr> {
-        None
-    }
-
-    pub fn callback_with_source(message: String, _e: PyErr) -> lakehouse::Error {
-        lakehouse::Error::Callback(message)
-    }
+    lakehouse::Error::callback_with_source(message, e)
 }
 
 fn describe(py: Python<'_>, e: &PyErr) -> String {

@@ -216,9 +216,7 @@ impl PyVectorIndex {
     ) -> PyResult<Bound<'py, PyList>> {
         let qs = matrix(queries, 0, "queries")?;
         let opts = search_options(filter, exclude_ids, ef)?;
-        let found = py
-            .detach(|| crate::compat::search_batch(&self.inner, &qs, k, &opts))
-            .py()?;
+        let found = py.detach(|| self.inner.search_batch(&qs, k, &opts)).py()?;
         let out = PyList::empty(py);
         for h in &found {
             out.append(hits(py, h)?)?;
@@ -261,6 +259,41 @@ impl PyVectorIndex {
     fn to_arrow<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let records = py.detach(|| self.inner.records());
         arrow::records_to_table(py, &records, self.inner.config().dim)
+    }
+
+    /// Benchmark hook: runs the same searches through the Rust API with no Python in
+    /// the loop (one `search` per row, or one `search_batch`), returning the wall
+    /// seconds and the hit ids. `benches/search_qps.py` compares it with the Python
+    /// calls to measure the binding's overhead in one process, on one index.
+    #[pyo3(signature = (queries, k = 10, ef = None, batch = false))]
+    fn _rust_search_loop(
+        &self,
+        py: Python<'_>,
+        queries: &Bound<'_, PyAny>,
+        k: usize,
+        ef: Option<usize>,
+        batch: bool,
+    ) -> PyResult<(f64, Vec<Vec<String>>)> {
+        let qs = matrix(queries, 0, "queries")?;
+        let opts = search_options(None, None, ef)?;
+        let (secs, found) = py
+            .detach(|| {
+                let t = std::time::Instant::now();
+                let found = if batch {
+                    self.inner.search_batch(&qs, k, &opts)?
+                } else {
+                    qs.iter()
+                        .map(|q| self.inner.search(q, k, &opts))
+                        .collect::<lakehouse::Result<Vec<_>>>()?
+                };
+                Ok::<_, lakehouse::Error>((t.elapsed().as_secs_f64(), found))
+            })
+            .py()?;
+        let ids = found
+            .into_iter()
+            .map(|hits| hits.into_iter().map(|h| h.id).collect())
+            .collect();
+        Ok((secs, ids))
     }
 
     fn __repr__(&self) -> String {

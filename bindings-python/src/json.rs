@@ -206,7 +206,6 @@ pub fn kwargs_object(
 
 /// An options or config object of the core from a JSON object (unknown keys and bad
 /// values are `INVALID_CONFIG`).
-pub fn options<T: DeserializeOwned>(map: Map<String, Value>) -> PyResult<T> {
-    serde_json::from_value(Value::Object(map))
-        .map_err(|e| crate::error::err(lakehouse::Error::InvalidConfig(e.to_string())))
+pub fn options<T: lakehouse::Options>(map: Map<String, Value>) -> PyResult<T> {
+    T::from_value(&Value::Object(map)).map_err(crate::error::err)
 }

@@ -1,16 +1,17 @@
 //! `Materializer`: journals → day-partitioned Parquet evidence index.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use lakehouse::materialize::{read_evidence as core_read_evidence, MaterializeConfig, Progress};
+use lakehouse::materialize::{
+    read_evidence as core_read_evidence, MaterializeConfig, MaterializeProgress,
+};
 use lakehouse::Materializer;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::callbacks::{interruptible, PyTransform};
-use crate::error::{callback_error, raise, IntoPy};
+use crate::callbacks::{PyControl, PyTransform};
+use crate::error::{raise, IntoPy};
 use crate::json::{kwargs_object, options, ser};
 
 /// Turns journal streams into evidence records with the built-in transforms and any
@@ -88,36 +89,10 @@ impl PyMaterializer {
         py: Python<'py>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut m = self.snapshot(py)?;
-        let cancel = Arc::new(AtomicBool::new(false));
-        let failed: Arc<Mutex<Option<PyErr>>> = Arc::new(Mutex::new(None));
-        {
-            let (cancel, failed) = (cancel.clone(), failed.clone());
-            m.on_progress(move |p: &Progress| {
-                if cancel.load(Ordering::SeqCst) {
-                    return false;
-                }
-                let Some(cb) = progress.as_ref() else {
-                    return true;
-                };
-                Python::attach(
-                    |py| match ser(py, p).and_then(|d| cb.bind(py).call1((d,))) {
-                        Ok(v) => !matches!(v.extract::<bool>(), Ok(false)),
-                        Err(e) => {
-                            if let Ok(mut slot) = failed.lock() {
-                                slot.get_or_insert(e);
-                            }
-                            false
-                        }
-                    },
-                )
-            });
-        }
-        let result = interruptible(py, &cancel, || m.run())?;
-        if let Some(e) = failed.lock().ok().and_then(|mut s| s.take()) {
-            return Err(crate::error::err(callback_error("progress callback", e)));
-        }
-        ser(py, &result.py()?)
+        let m = self.snapshot(py)?;
+        let control = PyControl::<MaterializeProgress>::new(progress);
+        let receipt = control.run(py, |c| m.run_with(c))?;
+        ser(py, &receipt)
     }
 }
 

@@ -1,20 +1,19 @@
 //! Replay: re-run recorded cases through retrieve → bundle → chat → validate → log.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use lakehouse::replay::{
-    ChatModel, ChatParams, OpenAiChat, OpenAiChatConfig, ReplayCase, ReplayOptions, ReplayRunner,
-    WorkerSearch,
+    ChatModel, ChatParams, OpenAiChat, OpenAiChatConfig, ReplayCase, ReplayOptions, ReplayProgress,
+    ReplayRunner, WorkerSearch,
 };
 use lakehouse::validate::ValidatorConfig;
 use lakehouse::Worker;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::callbacks::{interruptible, PyChat, PySearch};
-use crate::error::{callback_error, IntoPy};
+use crate::callbacks::{PyChat, PyControl, PySearch};
+use crate::error::IntoPy;
 use crate::json::{de, de_opt, kwargs_object, options, ser};
 use crate::retrieve::PyRetriever;
 
@@ -116,15 +115,14 @@ impl PyReplayRunner {
         let opts: ReplayOptions = crate::json::options(kwargs_object(None, options)?)?;
         let vcfg: ValidatorConfig = crate::json::options(kwargs_object(validator, None)?)?;
         let workers: Vec<Worker> = de_opt(workers, "workers")?.unwrap_or_default();
-        let inner = ReplayRunner::new(
-            kb_dir,
-            chat_from(chat)?,
-            search_from(search)?,
-            workers,
-            vcfg,
-            opts,
-        )
-        .py()?;
+        let mut builder = ReplayRunner::builder(kb_dir, chat_from(chat)?)
+            .workers(workers)
+            .validator(vcfg)
+            .options(opts);
+        if let Some(s) = search_from(search)? {
+            builder = builder.search(s);
+        }
+        let inner = builder.build().py()?;
         Ok(PyReplayRunner { inner })
     }
 
@@ -140,9 +138,9 @@ impl PyReplayRunner {
     }
 
     /// Replays `cases` (dicts in the `ReplayCase` shape) and returns `{"report",
-    /// "runs"}`. `progress(done, total)` is called after each case; returning False
-    /// cancels the cases not yet started (CancelledError). Ctrl-C does the same and
-    /// raises KeyboardInterrupt.
+    /// "runs"}`. `progress(p)` gets `{"run_id", "done", "total"}` after each case;
+    /// returning False cancels the cases not yet started (CancelledError). Ctrl-C does
+    /// the same and raises KeyboardInterrupt.
     #[pyo3(signature = (cases, progress = None))]
     fn run<'py>(
         &self,
@@ -151,36 +149,9 @@ impl PyReplayRunner {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let cases: Vec<ReplayCase> = de(cases, "replay cases")?;
-        let cancel = AtomicBool::new(false);
-        let failed: Mutex<Option<PyErr>> = Mutex::new(None);
-        let report = |done: usize, total: usize| -> bool {
-            if cancel.load(Ordering::SeqCst) {
-                return false;
-            }
-            let Some(cb) = progress.as_ref() else {
-                return true;
-            };
-            Python::attach(|py| match cb.bind(py).call1((done, total)) {
-                Ok(v) => !matches!(v.extract::<bool>(), Ok(false)),
-                Err(e) => {
-                    if let Ok(mut slot) = failed.lock() {
-                        slot.get_or_insert(e);
-                    }
-                    false
-                }
-            })
-        };
-        let runner = self.inner.clone();
-        let result = interruptible(py, &cancel, || {
-            runner.run_with_progress(
-                cases,
-                Some(&report as &(dyn Fn(usize, usize) -> bool + Send + Sync)),
-            )
-        })?;
-        if let Some(e) = failed.lock().ok().and_then(|mut s| s.take()) {
-            return Err(crate::error::err(callback_error("progress callback", e)));
-        }
-        ser(py, &result.py()?)
+        let control = PyControl::<ReplayProgress>::new(progress);
+        let outcome = control.run(py, |c| self.inner.run_with(cases, c))?;
+        ser(py, &outcome)
     }
 }
 

@@ -1,6 +1,6 @@
 //! `Retriever`: worker search with playbook memory.
 
-use lakehouse::retrieve::{Outcome, Retriever, RetrieverConfig, SearchRequest};
+use lakehouse::retrieve::{PlaybookOutcome, Retriever, RetrieverConfig, SearchRequest};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -80,7 +80,7 @@ impl PyRetriever {
         worker_ids: Vec<String>,
         outcome: &str,
     ) -> PyResult<String> {
-        let outcome: Outcome =
+        let outcome: PlaybookOutcome =
             serde_json::from_value(serde_json::Value::String(outcome.to_owned()))
                 .map_err(|e| crate::error::invalid(py, format!("bad outcome '{outcome}': {e}")))?;
         py.detach(|| self.inner.record(query, &worker_ids, outcome))

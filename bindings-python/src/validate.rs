@@ -29,8 +29,8 @@ fn verdict<'py>(py: Python<'py>, v: &Verdict, body: Option<&str>) -> PyResult<Bo
     for (viol, core) in violations.try_iter()?.zip(&v.violations) {
         let viol = viol?;
         if let Some(span) = core.span {
-            let (start, end) = crate::compat::char_range(span, body);
-            viol.set_item("char_span", (start, end))?;
+            let chars = span.char_range(body).map_err(crate::error::err)?;
+            viol.set_item("char_span", (chars.start, chars.end))?;
         }
     }
     Ok(out)

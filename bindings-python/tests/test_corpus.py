@@ -102,6 +102,9 @@ def test_ctrl_c_interrupts_ingest_and_index_stays_consistent(corpus_path: Path) 
         batches.append(p["indexed"])
         if len(batches) == 2:
             signal.raise_signal(signal.SIGINT)
+            # Let the main thread see the signal (it polls every 20 ms) before this
+            # batch's callback returns, so the ingest stops right after it.
+            time.sleep(0.5)
 
     with pytest.raises(KeyboardInterrupt):
         lh.ingest(corpus_path, lh.HashingEmbedder(DIM), index, batch_size=20, parallel_batches=1, progress=progress)

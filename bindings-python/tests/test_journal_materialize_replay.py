@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def test_journal_materialize_read_evidence(tmp_path: Path) -> None:
     m.register("pings", audit_transform)
     assert "pings" in m.transform_names()
     seen: list[lh.types.MaterializeProgress] = []
-    receipt = m.run(progress=lambda p: seen.append(p) is None)
+    receipt = m.run(progress=seen.append)
     assert receipt["written"] == 9 and receipt["quarantined"] == 1
     ev = lh.read_evidence(out)
     assert len(ev) == 9 and {e["day"] for e in ev} == {"2026-11-24", "2026-11-25"}
@@ -77,6 +78,7 @@ def test_ctrl_c_interrupts_materialize(tmp_path: Path) -> None:
         calls += 1
         if calls == 5:
             signal.raise_signal(signal.SIGINT)
+            time.sleep(0.5)  # the main thread notices it before this callback returns
 
     with pytest.raises(KeyboardInterrupt):
         m.run(progress=progress)
@@ -100,7 +102,7 @@ def test_replay_with_python_chat_and_search(tmp_path: Path, ingested: lh.VectorI
     done: list[tuple[int, int]] = []
     runner = lh.ReplayRunner(tmp_path / "kb", canned_chat, search=r, workers=workers[:50], validator={}, concurrency=2, k=4)
     assert runner.options()["concurrency"] == 2
-    out = runner.run(CASES, progress=lambda d, t: done.append((d, t)) is None)
+    out = runner.run(CASES, progress=lambda p: done.append((p["done"], p["total"])))
     assert out["report"]["cases"] == 6 and out["report"]["passed"] == 6
     assert out["runs"][0]["schema"] == "replay_run.v1" and out["runs"][0]["response"] == SMS
     assert sorted(done)[-1] == (6, 6)
@@ -132,11 +134,12 @@ def test_replay_chat_exception_fails_the_case_not_the_run(tmp_path: Path) -> Non
 def test_replay_progress_false_cancels_and_ctrl_c_interrupts(tmp_path: Path) -> None:
     runner = lh.ReplayRunner(tmp_path / "kb", canned_chat, concurrency=1)
     with pytest.raises(lh.CancelledError):
-        runner.run(CASES, progress=lambda d, t: d < 2)
+        runner.run(CASES, progress=lambda p: p["done"] < 2)
 
-    def interrupt(d: int, t: int) -> None:
-        if d == 2:
+    def interrupt(p: dict[str, Any]) -> None:
+        if p["done"] == 2:
             signal.raise_signal(signal.SIGINT)
+            time.sleep(0.5)
 
     with pytest.raises(KeyboardInterrupt):
         lh.ReplayRunner(tmp_path / "kb2", canned_chat, concurrency=1).run(CASES, progress=interrupt)

@@ -25,6 +25,7 @@ from .types import (
     Receipt,
     Record,
     ReplayOutcome,
+    ReplayProgress,
     SearchResponse,
     SegmentInfo,
     StoreStats,
@@ -118,6 +119,9 @@ class VectorIndex:
     def stats(self) -> IndexStats: ...
     def wait_idle(self) -> None: ...
     def to_arrow(self) -> Any: ...
+    def _rust_search_loop(
+        self, queries: _Vector, k: int = 10, ef: int | None = None, batch: bool = False
+    ) -> tuple[float, list[list[str]]]: ...
 
 @final
 class HashingEmbedder:
@@ -241,7 +245,7 @@ class ReplayRunner:
     def run(
         self,
         cases: Iterable[Mapping[str, Any]],
-        progress: Callable[[int, int], bool | None] | None = None,
+        progress: Callable[[ReplayProgress], bool | None] | None = None,
     ) -> ReplayOutcome: ...
 
 def sms_segments(text: str) -> SegmentInfo: ...
@@ -259,7 +263,7 @@ def ingest(
     batch_size: int = 1024,
     as_of: str | None = None,
     parallel_batches: int = 0,
-    progress: Callable[[IngestProgress], object] | None = None,
+    progress: Callable[[IngestProgress], bool | None] | None = None,
 ) -> IngestReport: ...
 def read_evidence(out_dir: _Path) -> list[EvidenceRecord]: ...
 def load_cases_jsonl(path: _Path) -> list[dict[str, Any]]: ...

@@ -29,6 +29,7 @@ __all__ = [
     "Record",
     "RejectedRow",
     "ReplayOutcome",
+    "ReplayProgress",
     "ReplayReport",
     "RetrievedHit",
     "SearchResponse",
@@ -285,6 +286,12 @@ class ReplayReport(TypedDict, total=False):
     completion_tokens: int
     stage_latency_ms: dict[str, Any]
     wall_ms: float
+
+
+class ReplayProgress(TypedDict):
+    run_id: str
+    done: int
+    total: int
 
 
 class ReplayOutcome(TypedDict):

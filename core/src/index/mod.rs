@@ -42,9 +42,9 @@ use parking_lot::{Condvar, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
 pub use config::{EngineKind, IndexConfig, Metric, MAX_DIM, MAX_M};
-pub use graph::GraphCheck;
 pub use distance::{dot, l2_sq};
 pub use filter::Filter;
+pub use graph::GraphCheck;
 #[allow(unused_imports)]
 pub(crate) use hooks::{ReplayOp, WriteObserver, WriteOp};
 

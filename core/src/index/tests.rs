@@ -329,7 +329,8 @@ fn restore_never_trusts_a_mismatching_graph_on(engine: EngineKind) {
     };
     let ids = dir.path().join(persist::IDS_FILE);
     let restore_with = |config: &IndexConfig, recs: Vec<Record>| {
-        let back = VectorIndex::restore("t", config.clone(), recs.clone(), Some(dir.path())).unwrap();
+        let back =
+            VectorIndex::restore("t", config.clone(), recs.clone(), Some(dir.path())).unwrap();
         back.wait_idle();
         assert_eq!(back.records(), recs);
         assert_eq!(back.stats().graph_state, GraphState::Ready);
@@ -348,7 +349,10 @@ fn restore_never_trusts_a_mismatching_graph_on(engine: EngineKind) {
         EngineKind::Flat => EngineKind::HnswRs,
         EngineKind::HnswRs => EngineKind::Flat,
     };
-    let other_cfg = IndexConfig { engine: other, ..cfg(4) };
+    let other_cfg = IndexConfig {
+        engine: other,
+        ..cfg(4)
+    };
     assert_eq!(restore_with(&other_cfg, records.clone()), 1, "{engine:?}");
     // Records that differ from the graph: one vector changed, one record missing.
     let mut changed = records.clone();

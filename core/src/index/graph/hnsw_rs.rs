@@ -79,10 +79,7 @@ fn insert<D: Distance<f32> + Send + Sync>(
     if let [slot] = slots {
         hnsw.insert_slice((view.row(*slot), *slot as usize));
     } else {
-        let data: Vec<(&[f32], usize)> = slots
-            .iter()
-            .map(|&s| (view.row(s), s as usize))
-            .collect();
+        let data: Vec<(&[f32], usize)> = slots.iter().map(|&s| (view.row(s), s as usize)).collect();
         hnsw.parallel_insert_slice(&data);
     }
 }
@@ -401,7 +398,9 @@ pub(super) fn load(
     check_data(&data_path, dim, nodes, &mut check)?;
     let io = HnswIo::new(dir, DUMP_BASENAME);
     let engine: Box<dyn GraphEngine> = match params.metric {
-        Metric::Cosine => Box::new(LoadedUnitDotGraph::load(io).map_err(|e| load_err(&graph_path, e))?),
+        Metric::Cosine => {
+            Box::new(LoadedUnitDotGraph::load(io).map_err(|e| load_err(&graph_path, e))?)
+        }
         Metric::Dot => Box::new(LoadedMipsGraph::load(io).map_err(|e| load_err(&graph_path, e))?),
         Metric::L2 => Box::new(LoadedSqL2Graph::load(io).map_err(|e| load_err(&graph_path, e))?),
     };

@@ -4,8 +4,8 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use super::nodes::ABSENT;
 use super::super::GraphEngine;
+use super::nodes::ABSENT;
 use super::FlatGraph;
 
 /// What [`VectorIndex::check_graph`](crate::index::VectorIndex::check_graph) found.

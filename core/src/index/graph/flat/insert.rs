@@ -123,10 +123,7 @@ impl FlatGraph {
                 break;
             }
             let row = view.row(c.slot);
-            if kept
-                .iter()
-                .all(|k| self.dist(row, view.row(k.slot)) >= c.d)
-            {
+            if kept.iter().all(|k| self.dist(row, view.row(k.slot)) >= c.d) {
                 kept.push(c);
             }
         }

@@ -113,8 +113,10 @@ impl FlatGraph {
     }
 
     fn set_entry(&self, slot: u32, level: u8) {
-        self.entry
-            .store((u64::from(level) << 32) | u64::from(slot), Ordering::Release);
+        self.entry.store(
+            (u64::from(level) << 32) | u64::from(slot),
+            Ordering::Release,
+        );
     }
 }
 
@@ -155,7 +157,8 @@ impl GraphEngine for FlatGraph {
     }
 
     fn memory_bytes(&self) -> usize {
-        self.nodes.memory_bytes(self.len(), self.upper_lists.load(Ordering::Relaxed))
+        self.nodes
+            .memory_bytes(self.len(), self.upper_lists.load(Ordering::Relaxed))
             + self.scratch.memory_bytes()
     }
 

@@ -84,7 +84,8 @@ impl Nodes {
 
     fn chunk_or_init(&self, slot: u32) -> (&Chunk, usize) {
         let (p, c, row) = Self::split(slot);
-        let page = self.pages[p].get_or_init(|| (0..PAGE_CHUNKS).map(|_| OnceLock::new()).collect());
+        let page =
+            self.pages[p].get_or_init(|| (0..PAGE_CHUNKS).map(|_| OnceLock::new()).collect());
         let chunk = page[c].get_or_init(|| {
             Box::new(Chunk {
                 levels: (0..CHUNK_NODES).map(|_| AtomicU8::new(ABSENT)).collect(),

@@ -29,9 +29,9 @@ use std::sync::atomic::Ordering;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use super::super::super::config::Metric;
+use super::super::GraphEngine;
 use super::super::{GraphParams, SaveContext};
 use super::nodes::ABSENT;
-use super::super::GraphEngine;
 use super::{FlatGraph, MAX_LEVEL};
 use crate::{Error, Result};
 
@@ -233,8 +233,13 @@ pub(super) fn decode(
     let max_level = levels.iter().copied().max();
     match max_level {
         None if entry != u32::MAX => return Err(corrupt(path, "entry point in an empty graph")),
-        Some(ml) if entry as usize >= nodes || levels[entry as usize] != ml || top != u32::from(ml) => {
-            return Err(corrupt(path, format!("entry point {entry} at level {top} is not a top node")))
+        Some(ml)
+            if entry as usize >= nodes || levels[entry as usize] != ml || top != u32::from(ml) =>
+        {
+            return Err(corrupt(
+                path,
+                format!("entry point {entry} at level {top} is not a top node"),
+            ))
         }
         _ => {}
     }
@@ -248,7 +253,10 @@ pub(super) fn decode(
         }
         let count = list[0] as usize;
         if count > cap {
-            return Err(corrupt(path, format!("slot {slot}: {count} links, at most {cap}")));
+            return Err(corrupt(
+                path,
+                format!("slot {slot}: {count} links, at most {cap}"),
+            ));
         }
         let ids = &list[1..=count];
         if let Some(&bad) = ids.iter().find(|&&id| id as usize >= nodes || id == slot) {
@@ -275,7 +283,10 @@ pub(super) fn decode(
             let ids = read_list(&mut c, slot as u32, m)?;
             // A link at level l must point at a node that has level l.
             if let Some(&bad) = ids.iter().find(|&&id| usize::from(levels[id as usize]) < l) {
-                return Err(corrupt(path, format!("slot {slot} links to {bad} above its level")));
+                return Err(corrupt(
+                    path,
+                    format!("slot {slot} links to {bad} above its level"),
+                ));
             }
             g.nodes.write(slot as u32, l, &ids);
         }
@@ -292,7 +303,10 @@ pub(super) fn decode(
     for _ in 0..dead_count {
         let slot = c.u32()?;
         if slot as usize >= nodes || is_live(slot) || dead.contains_key(&slot) {
-            return Err(corrupt(path, format!("dead slot {slot} is live, repeated or out of range")));
+            return Err(corrupt(
+                path,
+                format!("dead slot {slot} is live, repeated or out of range"),
+            ));
         }
         let raw = c.take(dim * 4)?;
         let row: Vec<f32> = raw
@@ -300,7 +314,10 @@ pub(super) fn decode(
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
         if row.iter().any(|x| !x.is_finite()) {
-            return Err(corrupt(path, format!("dead slot {slot} has a non-finite value")));
+            return Err(corrupt(
+                path,
+                format!("dead slot {slot} has a non-finite value"),
+            ));
         }
         dead.insert(slot, row);
     }

@@ -106,7 +106,9 @@ fn filter_gates_results_not_the_walk() {
     assert_eq!(got.len(), 10);
     assert!(got.iter().all(|h| odd(h.0)));
     assert!(got.windows(2).all(|w| w[0].1 <= w[1].1));
-    assert!(g.search(rows.view(), q, 10, 50, Some(&|_| false)).is_empty());
+    assert!(g
+        .search(rows.view(), q, 10, 50, Some(&|_| false))
+        .is_empty());
 }
 
 #[test]

@@ -74,17 +74,19 @@ pub fn records_from_table(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Record>> {
         let id_col = batch
             .column_by_name("id")
             .ok_or_else(|| invalid(py, "the table has no 'id' column"))?;
-        let id_col = id_col.as_string_opt::<i32>().ok_or_else(|| {
-            invalid(
+        let id_strings: Vec<Option<&str>> = if let Some(a) = id_col.as_string_opt::<i32>() {
+            a.iter().collect()
+        } else if let Some(a) = id_col.as_string_opt::<i64>() {
+            a.iter().collect()
+        } else {
+            return Err(invalid(
                 py,
                 format!("column 'id' must be strings, is {}", id_col.data_type()),
-            )
-        })?;
-        for i in 0..id_col.len() {
-            if id_col.is_null(i) {
-                return Err(invalid(py, format!("row {}: id is null", ids.len())));
-            }
-            ids.push(id_col.value(i).to_owned());
+            ));
+        };
+        for id in id_strings {
+            let id = id.ok_or_else(|| invalid(py, format!("row {}: id is null", ids.len())))?;
+            ids.push(id.to_owned());
         }
         let vec_col = batch
             .column_by_name("vector")

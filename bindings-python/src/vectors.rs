@@ -57,8 +57,8 @@ pub fn vector(obj: &Bound<'_, PyAny>, dim: usize, what: &str) -> PyResult<Vec<f3
         }
     }
     Ok(match arr.as_slice() {
-        Ok(s) => s.to_vec(),
-        Err(_) => arr.as_array().iter().copied().collect(),
+        Ok(s) if arr.is_c_contiguous() => s.to_vec(),
+        _ => arr.as_array().iter().copied().collect(),
     })
 }
 
@@ -93,8 +93,9 @@ pub fn matrix(obj: &Bound<'_, PyAny>, dim: usize, what: &str) -> PyResult<Vec<Ve
             cols,
         ));
     }
+    // `as_slice` also accepts Fortran order, whose rows are not contiguous.
     let view = arr.as_array();
-    if let Ok(flat) = arr.as_slice() {
+    if let (true, Ok(flat)) = (arr.is_c_contiguous(), arr.as_slice()) {
         return Ok(flat
             .chunks(cols.max(1))
             .take(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import threading
 import time
@@ -33,7 +34,7 @@ def test_generate_write_read(tmp_path: Path) -> None:
 def test_ingest_reports_progress_to_tqdm(corpus_path: Path) -> None:
     index = lh.VectorIndex("workers", DIM)
     seen: list[lh.IngestProgress] = []
-    with tqdm(total=300, disable=True) as bar:
+    with tqdm(total=300, file=io.StringIO()) as bar:
 
         def progress(p: lh.IngestProgress) -> None:
             seen.append(p)

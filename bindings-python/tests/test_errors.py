@@ -90,8 +90,8 @@ def test_store_errors(tmp_path: Path) -> None:
         with pytest.raises(lh.NotFoundError) as n:
             lake.index("missing")
         check(n, "NOT_FOUND")
-        with pytest.raises(lh.LockedError) as lk:
-            lh.Lakehouse.open(tmp_path / "lake")
+        with lh.Lakehouse.open(tmp_path / "lake") as second, pytest.raises(lh.LockedError) as lk:
+            second.index("w")
         check(lk, "LOCKED")
     with lh.Lakehouse.open_read_only(tmp_path / "lake") as ro:
         assert ro.read_only

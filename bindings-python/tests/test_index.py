@@ -90,7 +90,7 @@ def test_accepted_vector_kinds(make) -> None:  # type: ignore[no-untyped-def]
         lambda m: m.astype(np.float64),
         lambda m: m.tolist(),
         lambda m: np.asfortranarray(m),
-        lambda m: np.hstack([m, m])[:, ::2],
+        lambda m: np.repeat(m, 2, axis=1)[:, ::2],
     ],
     ids=["float32", "float64", "lists", "fortran", "strided"],
 )
@@ -175,7 +175,7 @@ def test_upsert_batch_from_pyarrow_and_pandas() -> None:
     index = lh.VectorIndex("t", DIM, metric="dot")
     assert index.upsert_batch(table) == 4
     assert (index.get("b") or {}).get("metadata") == {"city": "Akron"}
-    df = pd.DataFrame({"id": ["x", "y"], "vector": [vs[0].astype(np.float64), vs[1]], "metadata": [{"k": 1}, {"k": 2}]})
+    df = pd.DataFrame({"id": ["x", "y"], "vector": [vs[0].astype(np.float64), vs[1].astype(np.float64)], "metadata": [{"k": 1}, {"k": 2}]})
     assert index.upsert_batch(df) == 2
     got = index.get("y")
     assert got is not None and got["metadata"] == {"k": 2}

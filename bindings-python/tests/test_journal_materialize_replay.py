@@ -35,7 +35,7 @@ def fill_kb(kb: Path, n: int) -> lh.Journal:
 def test_journal_materialize_read_evidence(tmp_path: Path) -> None:
     kb, out = tmp_path / "kb", tmp_path / "out"
     j = fill_kb(kb, 10)
-    assert j.dir == str(kb) and j.path("pings") == str(kb / "pings.jsonl")
+    assert j.dir == kb and j.path("pings") == kb / "pings.jsonl"
     j.sync_all()
     with pytest.raises(lh.InvalidInputError):
         j.append("bad stream name!", {"x": 1})
@@ -106,7 +106,7 @@ def test_replay_with_python_chat_and_search(tmp_path: Path, ingested: lh.VectorI
     assert out["report"]["cases"] == 6 and out["report"]["passed"] == 6
     assert out["runs"][0]["schema"] == "replay_run.v1" and out["runs"][0]["response"] == SMS
     assert sorted(done)[-1] == (6, 6)
-    lines = Path(runner.log_path).read_text().splitlines()
+    lines = runner.log_path.read_text().splitlines()
     assert len(lines) == 6 and {json.loads(x)["case_id"] for x in lines} == {c["case_id"] for c in CASES}
     cases_file = tmp_path / "cases.jsonl"
     cases_file.write_text("\n".join(json.dumps(c) for c in CASES))

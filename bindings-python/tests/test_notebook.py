@@ -23,7 +23,8 @@ def test_notebook_executes(tmp_path: Path) -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     (params,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     params.source = f"N_WORKERS = 600\nDIM = 64\nWORKDIR = {str(tmp_path / 'day')!r}\n"
-    os.environ["MPLBACKEND"] = "Agg"
+    # The kernel renders figures as PNG outputs (the inline backend), headless.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     errors = [o for o in outputs if o.output_type == "error"]

@@ -56,11 +56,11 @@ def test_email_validator_spans_in_bytes_and_chars() -> None:
     assert ok == {"ok": True, "violations": []}
     bad = v.validate({"kind": "sms", "body": SMS_SSN})
     assert bad["ok"] is False
-    (viol,) = [x for x in bad["violations"] if x["code"] == "pii_ssn"]
+    (viol,) = [x for x in bad["violations"] if x["code"] == "PII_SSN"]
     span, (cs, ce) = viol["span"], viol["char_span"]
     # Byte offsets (wire format) differ from code points after the "é".
     assert SMS_SSN.encode()[span["start"]:span["end"]].decode() == "512-34-7788"
-    assert SMS_SSN[cs:ce] == "512-34-7788" and cs == span["start"] - 1
+    assert SMS_SSN[cs:ce] == "512-34-7788" and cs == span["start"] - 1 and viol["severity"] == "error"
     assert v.config()["agency_name"] == "Lakeside Staffing"
     custom = lh.EmailValidator({"agency_name": "Acme Temps"}, max_sms_segments=2)
     assert custom.config()["agency_name"] == "Acme Temps" and custom.config()["max_sms_segments"] == 2

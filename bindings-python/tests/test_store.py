@@ -11,6 +11,16 @@ from conftest import DIM, rng_vectors
 import lakehouse as lh
 
 
+@pytest.mark.xfail(strict=True, reason="index handles still alive keep their lock until Lakehouse::close() (store branch) lands in the core")
+def test_reopen_while_handles_are_alive(tmp_path: Path) -> None:
+    with lh.Lakehouse.open(tmp_path) as lake:
+        index = lake.create_index("w", DIM)
+        index.upsert("a", rng_vectors(1)[0])
+    with lh.Lakehouse.open(tmp_path) as again:
+        assert len(again.index("w")) == 1
+    assert len(index) == 1
+
+
 def test_with_closes_and_reopen_succeeds(tmp_path: Path) -> None:
     vs = rng_vectors(40)
     with lh.Lakehouse.open(tmp_path, durability={"buffered": {"interval_ms": 50}}, snapshot_every=0) as lake:
@@ -23,6 +33,7 @@ def test_with_closes_and_reopen_succeeds(tmp_path: Path) -> None:
         lake.snapshot("workers")
         lake.wait_idle("workers")
         assert lake.store_stats("workers")["snapshots_taken"] >= 1
+        del index
     assert lake.closed and "closed" in repr(lake)
     lake.close()  # idempotent
     # The lock is released at once: the same process opens the directory again.

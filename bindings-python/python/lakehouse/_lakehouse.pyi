@@ -2,6 +2,7 @@
 # the test run (scripts/test.sh), so it cannot drift.
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from os import PathLike
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Protocol, final
 
@@ -45,6 +46,33 @@ class _EmbedderLike(Protocol):
     def embed(self, texts: list[str], /) -> npt.ArrayLike: ...
 
 _Embedder = HashingEmbedder | HttpEmbedder | CachedEmbedder | _EmbedderLike
+
+__all__ = [
+    "CachedEmbedder",
+    "ERROR_CODES",
+    "EmailValidator",
+    "FillValidator",
+    "HashingEmbedder",
+    "HttpEmbedder",
+    "Journal",
+    "Lakehouse",
+    "Materializer",
+    "OpenAiChat",
+    "ReplayRunner",
+    "Retriever",
+    "VectorIndex",
+    "__version__",
+    "generate_workers",
+    "generate_workers_parquet",
+    "ingest",
+    "load_cases_jsonl",
+    "read_evidence",
+    "read_workers",
+    "sms_segments",
+    "worker_metadata",
+    "worker_text",
+    "write_workers_parquet",
+]
 
 __version__: str
 ERROR_CODES: list[str]
@@ -114,7 +142,7 @@ class VectorIndex:
         ef: int | None = None,
     ) -> list[list[Hit]]: ...
     def get(self, id: str) -> Record | None: ...
-    def __contains__(self, id: str) -> bool: ...
+    def __contains__(self, key: str, /) -> bool: ...
     def __len__(self) -> int: ...
     def stats(self) -> IndexStats: ...
     def wait_idle(self) -> None: ...
@@ -207,8 +235,8 @@ class FillValidator:
 class Journal:
     def __new__(cls, kb_dir: _Path) -> Journal: ...
     @property
-    def dir(self) -> str: ...
-    def path(self, stream: str) -> str: ...
+    def dir(self) -> Path: ...
+    def path(self, stream: str) -> Path: ...
     def append(self, stream: str, event: Mapping[str, Any]) -> None: ...
     def sync_all(self) -> None: ...
 
@@ -241,7 +269,7 @@ class ReplayRunner:
     ) -> ReplayRunner: ...
     def options(self) -> dict[str, Any]: ...
     @property
-    def log_path(self) -> str: ...
+    def log_path(self) -> Path: ...
     def run(
         self,
         cases: Iterable[Mapping[str, Any]],

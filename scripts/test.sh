@@ -15,3 +15,6 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 echo "== cargo test (unit, integration, doc tests; fault injection on)"
 cargo test --workspace --all-features
+
+echo "== Python binding (venv under target/, maturin wheel, pytest)"
+./scripts/test-python.sh

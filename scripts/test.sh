@@ -15,3 +15,18 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 echo "== cargo test (unit, integration, doc tests; fault injection on)"
 cargo test --workspace --all-features
+
+echo "== Node/Bun binding: npm ci, napi build, index.d.ts drift, tsc, node --test, bun test"
+(
+  cd bindings-node
+  npm ci --no-audit --no-fund
+  npx napi build --platform
+  if ! git diff --exit-code -- index.d.ts index.js; then
+    echo "bindings-node/index.d.ts or index.js differs from what napi build generates:"
+    echo "run 'npx napi build --platform' in bindings-node and commit both files"
+    exit 1
+  fi
+  node_modules/.bin/tsc --noEmit -p __test__
+  node --test __test__/
+  node_modules/.bin/bun test __test__/
+)

@@ -15,7 +15,9 @@ use std::time::Instant;
 
 use clap::Parser;
 use hdrhistogram::Histogram;
-use lakehouse::corpus::{generate_workers, ingest, IngestOptions, IngestProgress, WorkerWriter};
+use lakehouse::corpus::{
+    generate_workers, ingest_with, IngestOptions, IngestProgress, WorkerWriter,
+};
 use lakehouse::embed::{Embedder, HashingEmbedder};
 use lakehouse::index::{Filter, IndexConfig, VectorIndex};
 use lakehouse::retrieve::{Outcome, Retriever, RetrieverConfig, SearchRequest};
@@ -79,14 +81,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let workers = VectorIndex::new("workers", IndexConfig::new(args.dim))?;
     let bar = indicatif::ProgressBar::new(args.n as u64);
-    let progress = |p: IngestProgress| bar.set_position(p.indexed as u64);
+    let b2 = bar.clone();
+    let progress = lakehouse::Control::new()
+        .on_progress(move |p: &IngestProgress| b2.set_position(p.indexed as u64));
     let (t, cpu0) = (Instant::now(), cpu_seconds());
-    let report = ingest(
+    let report = ingest_with(
         &args.out,
         &emb,
         &workers,
         IngestOptions::default(),
-        Some(&progress),
+        &progress,
     )?;
     let ingest_s = t.elapsed().as_secs_f64();
     workers.wait_idle();

@@ -131,13 +131,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ValidatorConfig::default(),
         options,
     )?;
-    let progress = |done: usize, total: usize| {
-        if done.is_multiple_of(10) || done == total {
-            eprintln!("{done}/{total} cases");
-        }
-        true
-    };
-    let outcome = runner.run_with_progress(cases, Some(&progress))?;
+    let progress =
+        lakehouse::Control::new().on_progress(|p: &lakehouse::replay::ReplayProgress| {
+            if p.done.is_multiple_of(10) || p.done == p.total {
+                eprintln!("{}/{} cases", p.done, p.total);
+            }
+        });
+    let outcome = runner.run_with(cases, &progress)?;
     println!("{}", outcome.report);
     if !args.dry_run {
         println!("log: {}", runner.log_path()?.display());
@@ -235,7 +235,7 @@ fn retriever_over(args: &Args, workers: &[Worker]) -> lakehouse::Result<Arc<dyn 
     }
     let embedder = HashingEmbedder::new(dim)?;
     let index = VectorIndex::new("workers", IndexConfig::new(dim))?;
-    let report = ingest(&parquet, &embedder, &index, IngestOptions::default(), None)?;
+    let report = ingest(&parquet, &embedder, &index, IngestOptions::default())?;
     eprintln!(
         "indexed {} workers from {}",
         report.indexed,

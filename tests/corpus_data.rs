@@ -327,9 +327,10 @@ fn missing_file_is_an_io_error() {
 
 mod ingest {
     use super::*;
-    use lakehouse::corpus::{ingest, IngestOptions, IngestProgress};
+    use lakehouse::corpus::{ingest, ingest_with, IngestOptions, IngestProgress};
     use lakehouse::embed::HashingEmbedder;
     use lakehouse::index::{Filter, IndexConfig, SearchOptions, VectorIndex};
+    use lakehouse::{CancelToken, Control};
     use std::sync::Mutex;
 
     #[test]
@@ -340,19 +341,20 @@ mod ingest {
         write_workers_parquet(&path, &workers).unwrap();
         let emb = HashingEmbedder::new(64).unwrap();
         let index = VectorIndex::new("workers", IndexConfig::new(64)).unwrap();
-        let seen: Mutex<Vec<IngestProgress>> = Mutex::new(Vec::new());
-        let cb = |p: IngestProgress| seen.lock().unwrap().push(p);
+        let seen: Arc<Mutex<Vec<IngestProgress>>> = Arc::default();
+        let s2 = seen.clone();
+        let cb = Control::new().on_progress(move |p: &IngestProgress| s2.lock().unwrap().push(*p));
         let opts = IngestOptions {
             batch_size: 300,
             ..IngestOptions::default()
         };
-        let report = ingest(&path, &emb, &index, opts, Some(&cb)).unwrap();
+        let report = ingest_with(&path, &emb, &index, opts, &cb).unwrap();
         assert_eq!(
             (report.rows_read, report.indexed, report.rejected.len()),
             (1_200, 1_200, 0)
         );
         assert_eq!(index.len(), 1_200);
-        let seen = seen.into_inner().unwrap();
+        let seen = seen.lock().unwrap().clone();
         assert_eq!(seen.len(), 4);
         assert!(seen.windows(2).all(|w| w[0].indexed < w[1].indexed));
         assert_eq!(seen.last().unwrap().indexed, 1_200);
@@ -376,7 +378,7 @@ mod ingest {
         assert!(hits.iter().all(|h| h.metadata["city"] == w.city.as_str()));
 
         // Re-ingesting the same file is idempotent.
-        let again = ingest(&path, &emb, &index, IngestOptions::default(), None).unwrap();
+        let again = ingest(&path, &emb, &index, IngestOptions::default()).unwrap();
         assert_eq!((again.indexed, index.len()), (1_200, 1_200));
     }
 
@@ -403,7 +405,7 @@ mod ingest {
                 ("status", s("active")),
             ],
         );
-        let report = ingest(&path, &emb, &index, IngestOptions::default(), None).unwrap();
+        let report = ingest(&path, &emb, &index, IngestOptions::default()).unwrap();
         assert_eq!((report.rows_read, report.indexed), (4, 1));
         let reasons: Vec<(u64, &str)> = report
             .rejected
@@ -415,14 +417,14 @@ mod ingest {
         assert_eq!(reasons[2], (3, "worker_id is 300 bytes, more than 256"));
         assert!(index.contains("a"));
         let cancelled = VectorIndex::new("cancelled", IndexConfig::new(32)).unwrap();
-        let cancel = std::sync::atomic::AtomicBool::new(true);
-        let err = lakehouse::corpus::ingest_cancellable(
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let err = ingest_with(
             &path,
             &emb,
             &cancelled,
             IngestOptions::default(),
-            None,
-            &cancel,
+            &Control::new().with_cancel(cancel),
         )
         .unwrap_err();
         assert_eq!(err.code(), "CANCELLED");
@@ -430,7 +432,7 @@ mod ingest {
 
         write_batch(&path, vec![("worker_id", s("a")), ("first_name", s("Ana"))]);
         let fresh = VectorIndex::new("workers2", IndexConfig::new(32)).unwrap();
-        let err = ingest(&path, &emb, &fresh, IngestOptions::default(), None).unwrap_err();
+        let err = ingest(&path, &emb, &fresh, IngestOptions::default()).unwrap_err();
         assert!(
             err.to_string()
                 .contains("missing required column 'last_name'"),
@@ -439,7 +441,7 @@ mod ingest {
         assert!(fresh.is_empty());
 
         let wrong_dim = VectorIndex::new("workers3", IndexConfig::new(48)).unwrap();
-        let err = ingest(&path, &emb, &wrong_dim, IngestOptions::default(), None).unwrap_err();
+        let err = ingest(&path, &emb, &wrong_dim, IngestOptions::default()).unwrap_err();
         assert_eq!(err.code(), "INVALID_CONFIG");
     }
 }

@@ -28,7 +28,7 @@ fn event(writer: &str, seq: usize) -> Value {
 fn append_many(kb: &Path, writer: &str, n: usize) {
     let j = Journal::open(kb).unwrap();
     for seq in 0..n {
-        j.append_value("search", &event(writer, seq)).unwrap();
+        j.append_value("load_test", &event(writer, seq)).unwrap();
     }
 }
 
@@ -44,7 +44,7 @@ fn append_child_entry() {
 }
 
 fn check(kb: &Path, expected: &BTreeMap<String, usize>) {
-    let text = std::fs::read_to_string(kb.join("search.jsonl")).unwrap();
+    let text = std::fs::read_to_string(kb.join("load_test.jsonl")).unwrap();
     assert!(text.ends_with('\n'));
     let mut seen: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
     let mut ids = BTreeSet::new();
@@ -108,7 +108,7 @@ fn two_processes_and_eight_threads_append_to_one_stream() {
                 let writer = format!("thread-{t}");
                 if t % 2 == 0 {
                     for seq in 0..1500 {
-                        shared.append_value("search", &event(&writer, seq)).unwrap();
+                        shared.append_value("load_test", &event(&writer, seq)).unwrap();
                     }
                 } else {
                     append_many(kb, &writer, 1500);
@@ -171,8 +171,8 @@ fn unicode_and_newlines_inside_values_stay_on_one_line() {
     let kb = tempfile::tempdir().unwrap();
     let j = Journal::open(kb.path()).unwrap();
     let v = json!({"body": "Hola José,\nturno mañana 6am\r\n\u{2028}ok 👍"});
-    j.append_value("sms_draft", &v).unwrap();
-    let text = std::fs::read_to_string(kb.path().join("sms_draft.jsonl")).unwrap();
+    j.append_value("notes", &v).unwrap();
+    let text = std::fs::read_to_string(kb.path().join("notes.jsonl")).unwrap();
     assert_eq!(text.matches('\n').count(), 1);
     assert_eq!(serde_json::from_str::<Value>(text.trim_end()).unwrap(), v);
 }

@@ -10,7 +10,10 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use lakehouse::journal::events::{Outcome, PlacementOutcome, Search, SearchHit};
 use lakehouse::journal::Journal;
-use lakehouse::materialize::{read_evidence, EvidenceRecord, MaterializeConfig, Materializer};
+use lakehouse::materialize::{
+    read_evidence, EvidenceRecord, MaterializeConfig, MaterializeProgress, Materializer,
+};
+use lakehouse::{CancelToken, Control};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 const CHILD_ENV: &str = "LAKEHOUSE_MATERIALIZE_CHILD";
@@ -203,14 +206,13 @@ fn second_materializer_on_same_output_is_refused_while_one_runs() {
     let (kb2, out2) = (kb.path().to_path_buf(), out.path().to_path_buf());
     let seen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let s2 = seen.clone();
-    m.on_progress(move |_| {
+    let control = Control::new().on_progress(move |_| {
         if !s2.swap(true, std::sync::atomic::Ordering::SeqCst) {
             let other = Materializer::new(&kb2, &out2).unwrap();
             assert_eq!(other.run().unwrap_err().code(), "LOCKED");
         }
-        true
     });
-    assert_eq!(m.run().unwrap().written, 20);
+    assert_eq!(m.run_with(&control).unwrap().written, 20);
     assert!(seen.load(std::sync::atomic::Ordering::SeqCst));
 }
 
@@ -224,8 +226,16 @@ fn cancelled_run_commits_nothing() {
         batch_rows: 4,
         ..Default::default()
     });
-    m.on_progress(|p| p.lines_read < 60);
-    assert_eq!(m.run().unwrap_err().code(), "CANCELLED");
+    let token = CancelToken::new();
+    let t2 = token.clone();
+    let control = Control::new()
+        .with_cancel(token)
+        .on_progress(move |p: &MaterializeProgress| {
+            if p.lines_read >= 60 {
+                t2.cancel();
+            }
+        });
+    assert_eq!(m.run_with(&control).unwrap_err().code(), "CANCELLED");
     assert!(read_evidence(out.path()).unwrap().is_empty());
     let m = Materializer::new(kb.path(), out.path()).unwrap();
     assert_eq!(m.run().unwrap().written, 100);
@@ -245,11 +255,8 @@ fn crash_child_entry() {
         row_group_rows: 32,
         ..Default::default()
     });
-    m.on_progress(|_| {
-        std::thread::sleep(Duration::from_millis(2));
-        true
-    });
-    m.run().unwrap();
+    let control = Control::new().on_progress(|_| std::thread::sleep(Duration::from_millis(2)));
+    m.run_with(&control).unwrap();
 }
 
 #[test]

@@ -10,9 +10,11 @@ use std::sync::Arc;
 
 use lakehouse::replay::{
     parse_cases_jsonl, ChatMessage, ChatModel, ChatParams, Completion, OpenAiChat,
-    OpenAiChatConfig, ReplayCase, ReplayOptions, ReplayRun, ReplayRunner, StageTimeouts,
+    OpenAiChatConfig, ReplayCase, ReplayOptions, ReplayProgress, ReplayRun, ReplayRunner,
+    StageTimeouts,
 };
 use lakehouse::validate::ValidatorConfig;
+use lakehouse::{CancelToken, Control};
 use replay_common::{job_order, roster, task, ChatServer, KeywordSearch};
 
 fn chat(server: &ChatServer) -> Arc<OpenAiChat> {
@@ -274,11 +276,11 @@ fn progress_reports_every_case_and_can_cancel() {
     let lines: Vec<String> = (0..40)
         .map(|i| case(&format!("p-{i}"), "sms", "good_sms", Some("w-1"), None))
         .collect();
-    let seen = std::sync::atomic::AtomicUsize::new(0);
-    let count = |_: usize, total: usize| {
-        assert_eq!(total, 40);
-        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        true
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let s2 = seen.clone();
+    let count = move |p: &ReplayProgress| {
+        assert_eq!(p.total, 40);
+        s2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     };
     let r = runner(
         kb.path(),
@@ -288,7 +290,8 @@ fn progress_reports_every_case_and_can_cancel() {
             ..Default::default()
         },
     );
-    r.run_with_progress(cases(&lines), Some(&count)).unwrap();
+    r.run_with(cases(&lines), &Control::new().on_progress(count))
+        .unwrap();
     assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 40);
 
     let kb = tempfile::tempdir().unwrap();
@@ -300,8 +303,16 @@ fn progress_reports_every_case_and_can_cancel() {
             ..Default::default()
         },
     );
-    let stop = |done: usize, _: usize| done < 5;
-    let e = r.run_with_progress(cases(&lines), Some(&stop)).unwrap_err();
+    let token = CancelToken::new();
+    let t2 = token.clone();
+    let stop = Control::new()
+        .with_cancel(token)
+        .on_progress(move |p: &ReplayProgress| {
+            if p.done >= 5 {
+                t2.cancel();
+            }
+        });
+    let e = r.run_with(cases(&lines), &stop).unwrap_err();
     assert_eq!(e.code(), "CANCELLED");
     let logged = log_lines(kb.path()).len();
     assert!(
@@ -370,9 +381,7 @@ fn limit_budget_and_overrunning_models() {
     struct Broken;
     impl ChatModel for Broken {
         fn complete(&self, _m: &[ChatMessage], _p: &ChatParams) -> lakehouse::Result<Completion> {
-            Err(lakehouse::Error::Callback(
-                "python raised ValueError".into(),
-            ))
+            Err(lakehouse::Error::callback("python raised ValueError"))
         }
     }
     let lines: Vec<String> = (0..5)
@@ -547,7 +556,7 @@ fn live_retriever_feeds_the_prompt() {
     write_workers_parquet(&parquet, &workers).unwrap();
     let embedder = HashingEmbedder::new(64).unwrap();
     let index = VectorIndex::new("workers", IndexConfig::new(64)).unwrap();
-    ingest(&parquet, &embedder, &index, IngestOptions::default(), None).unwrap();
+    ingest(&parquet, &embedder, &index, IngestOptions::default()).unwrap();
     let playbooks = VectorIndex::new("playbook_memory", IndexConfig::new(64)).unwrap();
     let retriever = Retriever::new(
         Arc::new(embedder),

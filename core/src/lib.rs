@@ -11,24 +11,29 @@
 //! [`embed`], [`corpus`], [`retrieve`], [`validate`], [`journal`], [`materialize`],
 //! [`replay`]. Dependencies only point down this list.
 
+pub mod control;
 pub mod corpus;
 pub mod embed;
 pub mod error;
 mod http;
 pub mod index;
 pub mod journal;
+pub mod json;
 pub mod materialize;
 mod name;
+pub mod options;
 pub mod replay;
 pub mod retrieve;
 pub mod store;
 pub mod validate;
 
+pub use control::{CancelToken, Control};
 pub use corpus::{Certification, Worker, WorkerStatus};
 pub use error::{Error, Result};
 pub use journal::Journal;
 pub use materialize::{EvidenceRecord, Materializer, Transform};
 pub use name::{Name, MAX_NAME_LEN};
+pub use options::Options;
 pub use store::{Durability, Lakehouse, OpenReport, StoreOptions};
 
 // The README's Rust example is compiled and run as a doc test, so it cannot drift.

@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -10,6 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{worker_metadata_as_of, worker_text, RowResult, Worker, WorkerReader, REFERENCE_DATE};
+use crate::control::Control;
 use crate::embed::Embedder;
 use crate::index::{Record, VectorIndex};
 use crate::{Error, Result};
@@ -38,6 +38,30 @@ impl Default for IngestOptions {
             as_of: None,
             parallel_batches: 0,
         }
+    }
+}
+
+impl IngestOptions {
+    /// Largest accepted `batch_size`.
+    pub const MAX_BATCH_SIZE: usize = 1 << 20;
+
+    /// Rejects a `batch_size` outside `1..=MAX_BATCH_SIZE` and more than 1024
+    /// `parallel_batches` with `INVALID_CONFIG`.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=Self::MAX_BATCH_SIZE).contains(&self.batch_size) {
+            return Err(Error::InvalidConfig(format!(
+                "ingest batch_size is {}, must be 1..={}",
+                self.batch_size,
+                Self::MAX_BATCH_SIZE
+            )));
+        }
+        if self.parallel_batches > 1024 {
+            return Err(Error::InvalidConfig(format!(
+                "ingest parallel_batches is {}, must be 0..=1024",
+                self.parallel_batches
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -100,7 +124,7 @@ pub struct IngestReport {
 /// let path = dir.path().join("w.parquet");
 /// write_workers_parquet(&path, generate_workers(50, 1))?;
 /// let index = VectorIndex::new("workers", IndexConfig::new(64))?;
-/// let report = ingest(&path, &HashingEmbedder::new(64)?, &index, IngestOptions::default(), None)?;
+/// let report = ingest(&path, &HashingEmbedder::new(64)?, &index, IngestOptions::default())?;
 /// assert_eq!((report.rows_read, report.indexed, index.len()), (50, 50, 50));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -109,27 +133,29 @@ pub fn ingest(
     embedder: &dyn Embedder,
     index: &VectorIndex,
     options: IngestOptions,
-    progress: Option<&dyn Fn(IngestProgress)>,
 ) -> Result<IngestReport> {
-    let never = AtomicBool::new(false);
-    ingest_cancellable(path, embedder, index, options, progress, &never)
+    ingest_with(path, embedder, index, options, &Control::default())
 }
 
-/// [`ingest`] that stops with a `CANCELLED` error once `cancel` is set (checked
-/// between batches; batches already upserted stay in the index).
-pub fn ingest_cancellable(
+/// [`ingest`] watched by a [`Control`]: the progress callback gets an
+/// [`IngestProgress`] after every upserted batch, and a cancelled token stops the
+/// ingest with `CANCELLED` before the next batch is embedded or upserted (so at most
+/// the batch already being upserted lands after [`CancelToken::cancel`]). Batches
+/// already upserted stay in the index, whole: the index stays consistent and a
+/// re-run completes it (ids are upserted). A panicking embedder or progress callback
+/// stops the ingest with `CALLBACK`.
+///
+/// [`CancelToken::cancel`]: crate::CancelToken::cancel
+pub fn ingest_with(
     path: impl AsRef<Path>,
     embedder: &dyn Embedder,
     index: &VectorIndex,
     options: IngestOptions,
-    progress: Option<&dyn Fn(IngestProgress)>,
-    cancel: &AtomicBool,
+    control: &Control<IngestProgress>,
 ) -> Result<IngestReport> {
     let path = path.as_ref();
     let start = Instant::now();
-    if options.batch_size == 0 {
-        return Err(Error::invalid("ingest batch_size must be at least 1"));
-    }
+    options.validate()?;
     if embedder.dim() != index.config().dim {
         return Err(Error::InvalidConfig(format!(
             "embedder '{}' produces {} values, index '{}' expects {}",
@@ -151,15 +177,16 @@ pub fn ingest_cancellable(
     };
     let mut report = IngestReport::default();
     let mut seen: HashSet<String> = HashSet::new();
+    let stopped = |p: &IngestProgress| {
+        format!(
+            "ingest of '{}' after {} rows ({} indexed)",
+            path.display(),
+            p.rows_read,
+            p.indexed
+        )
+    };
     loop {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled(format!(
-                "ingest of '{}' after {} rows ({} indexed)",
-                path.display(),
-                p.rows_read,
-                p.indexed
-            )));
-        }
+        control.check(|| stopped(&p))?;
         let mut group: Vec<Vec<Worker>> = Vec::with_capacity(parallel);
         while group.len() < parallel {
             let Some(rows) = reader.next_rows() else {
@@ -174,9 +201,16 @@ pub fn ingest_cancellable(
         }
         let embedded: Vec<Result<Vec<Record>>> = group
             .par_iter()
-            .map(|batch| to_records(batch, embedder, as_of))
+            .map(|batch| {
+                // Batches of a cancelled group are not embedded (the call is stopping).
+                if control.is_cancelled() {
+                    return Ok(Vec::new());
+                }
+                to_records(batch, embedder, as_of)
+            })
             .collect();
         for records in embedded {
+            control.check(|| stopped(&p))?;
             let records = records?;
             let n = records.len();
             if n > 0 {
@@ -184,9 +218,7 @@ pub fn ingest_cancellable(
             }
             p.indexed += n;
             p.rejected = report.rejected.len();
-            if let Some(cb) = progress {
-                cb(p);
-            }
+            control.report(&p)?;
         }
     }
     report.rows_read = p.rows_read;
@@ -233,9 +265,9 @@ fn to_records(batch: &[Worker], embedder: &dyn Embedder, as_of: NaiveDate) -> Re
     }
     let texts: Vec<String> = batch.iter().map(worker_text).collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let vectors = embedder.embed(&refs)?;
+    let vectors = crate::error::guard("embedder", || embedder.embed(&refs))?;
     if vectors.len() != batch.len() {
-        return Err(Error::Callback(format!(
+        return Err(Error::callback(format!(
             "embedder '{}' returned {} vectors for {} texts",
             embedder.model_id(),
             vectors.len(),

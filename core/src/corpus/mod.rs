@@ -13,9 +13,7 @@ mod worker;
 mod writer;
 
 pub use generator::{generate_workers, WorkerGenerator, REFERENCE_DATE};
-pub use ingest::{
-    ingest, ingest_cancellable, IngestOptions, IngestProgress, IngestReport, RejectedRow,
-};
+pub use ingest::{ingest, ingest_with, IngestOptions, IngestProgress, IngestReport, RejectedRow};
 pub use reader::{read_workers, RowResult, WorkerReader, DEFAULT_READ_BATCH};
 pub use schema::{worker_schema, REQUIRED_COLUMNS};
 pub use text::{worker_metadata, worker_metadata_as_of, worker_text};

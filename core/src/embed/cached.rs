@@ -87,9 +87,9 @@ impl CachedEmbedder {
             }
         }
         self.inner.misses.fetch_add(1, Ordering::Relaxed);
-        let mut out = self.inner.embedder.embed(&[text])?;
+        let mut out = crate::error::guard("embedder", || self.inner.embedder.embed(&[text]))?;
         if out.len() != 1 {
-            return Err(Error::Callback(format!(
+            return Err(Error::callback(format!(
                 "embedder '{}' returned {} vectors for 1 text",
                 self.inner.model_id,
                 out.len()
@@ -137,7 +137,7 @@ impl CachedEmbedder {
 
     fn checked(&self, v: Vec<f32>) -> Result<Vec<f32>> {
         if v.len() != self.inner.embedder.dim() {
-            return Err(Error::Callback(format!(
+            return Err(Error::callback(format!(
                 "embedder '{}' returned a vector of {} values, expected {}",
                 self.inner.model_id,
                 v.len(),
@@ -178,9 +178,9 @@ impl Embedder for CachedEmbedder {
             .fetch_add(missing.len() as u64, Ordering::Relaxed);
         if !missing.is_empty() {
             let batch: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
-            let vectors = self.inner.embedder.embed(&batch)?;
+            let vectors = crate::error::guard("embedder", || self.inner.embedder.embed(&batch))?;
             if vectors.len() != batch.len() {
-                return Err(Error::Callback(format!(
+                return Err(Error::callback(format!(
                     "embedder '{}' returned {} vectors for {} texts",
                     self.inner.model_id,
                     vectors.len(),

@@ -67,10 +67,11 @@ pub(crate) fn record(
     inner: &Inner,
     rid: &str,
     v: &[f32],
-    metadata: serde_json::Value,
+    mut metadata: serde_json::Value,
 ) -> Result<Record> {
     id(rid)?;
     let vector = vector(inner, rid, v)?;
+    crate::json::canonicalize_numbers(&mut metadata); // 1.0 is stored as 1 (crate::json)
     Ok(Record {
         id: rid.to_owned(),
         vector,

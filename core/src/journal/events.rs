@@ -24,6 +24,70 @@ pub trait JournalEvent: Serialize + DeserializeOwned {
     fn ts(&self) -> DateTime<Utc>;
 }
 
+/// The streams that have a typed event, in the order of this module.
+pub const STREAMS: &[&str] = &[
+    Search::STREAM,
+    EmailDraft::STREAM,
+    SmsDraft::STREAM,
+    FillProposal::STREAM,
+    PlaybookRecord::STREAM,
+    ProfileSwap::STREAM,
+    ChatCall::STREAM,
+    ReplayRun::STREAM,
+    PlacementOutcome::STREAM,
+    CoordinatorEdit::STREAM,
+    ValidatorOverride::STREAM,
+    IngestBatch::STREAM,
+];
+
+/// Checks an untyped event the way a typed append checks it: `event` must be a JSON
+/// object and, when `stream` is one of [`STREAMS`], it must parse as that stream's
+/// event type (required fields present, right types; unknown fields are allowed, as
+/// for readers). Streams of user transforms accept any object. Bad events are
+/// `INVALID_INPUT` naming the stream and the problem.
+///
+/// ```
+/// use lakehouse::journal::events::check_event;
+/// use serde_json::json;
+/// let ok = json!({"event_id": "e1", "ts": "2026-11-25T14:00:00Z", "order_id": "o-7",
+///                 "worker_id": "w-17", "outcome": "showed_up"});
+/// assert!(check_event("placement_outcome", &ok).is_ok());
+/// let bad = json!({"event_id": "e1", "ts": "yesterday"});
+/// assert_eq!(check_event("placement_outcome", &bad).unwrap_err().code(), "INVALID_INPUT");
+/// assert!(check_event("my_custom_stream", &json!({"any": 1})).is_ok());
+/// ```
+pub fn check_event(stream: &str, event: &serde_json::Value) -> crate::Result<()> {
+    fn parse<E: JournalEvent>(event: &serde_json::Value) -> crate::Result<()> {
+        E::deserialize(event).map(drop).map_err(|e| {
+            crate::Error::invalid(format!(
+                "event for stream '{}' is not valid: {e}",
+                E::STREAM
+            ))
+        })
+    }
+    if !event.is_object() {
+        return Err(crate::Error::invalid(format!(
+            "journal events must be JSON objects; stream '{stream}' got {}",
+            super::json_type(event)
+        )));
+    }
+    match stream {
+        Search::STREAM => parse::<Search>(event),
+        EmailDraft::STREAM => parse::<EmailDraft>(event),
+        SmsDraft::STREAM => parse::<SmsDraft>(event),
+        FillProposal::STREAM => parse::<FillProposal>(event),
+        PlaybookRecord::STREAM => parse::<PlaybookRecord>(event),
+        ProfileSwap::STREAM => parse::<ProfileSwap>(event),
+        ChatCall::STREAM => parse::<ChatCall>(event),
+        ReplayRun::STREAM => parse::<ReplayRun>(event),
+        PlacementOutcome::STREAM => parse::<PlacementOutcome>(event),
+        CoordinatorEdit::STREAM => parse::<CoordinatorEdit>(event),
+        ValidatorOverride::STREAM => parse::<ValidatorOverride>(event),
+        IngestBatch::STREAM => parse::<IngestBatch>(event),
+        _ => Ok(()),
+    }
+}
+
 /// A fresh, time-ordered event id: 32 hex characters (48 bits of milliseconds since the
 /// Unix epoch, then 80 bits that differ per call, process and thread).
 ///

@@ -102,10 +102,11 @@ impl Journal {
 
     /// Appends one event as one JSON line to `stream`.
     ///
-    /// The event must serialise to a JSON object. On error nothing is written.
+    /// The event must serialise to a JSON object. Numbers are written canonically
+    /// ([`crate::json`]: `1.0` is written `1`). On error nothing is written.
     pub fn append<E: Serialize + ?Sized>(&self, stream: &str, event: &E) -> Result<()> {
         let name = Name::parse(stream)?;
-        let mut line = serde_json::to_vec(event)?;
+        let mut line = crate::json::to_vec_canonical(event)?;
         if line.first() != Some(&b'{') {
             return Err(Error::invalid(format!(
                 "journal events must be JSON objects; stream '{name}' got {}",
@@ -122,15 +123,18 @@ impl Journal {
         self.append(E::STREAM, event)
     }
 
-    /// Appends an untyped JSON object (what the Python and Node bindings pass).
+    /// Appends an untyped JSON object (what the Python and Node bindings pass), checked
+    /// like a typed one first ([`events::check_event`]): an event of a typed stream
+    /// that does not parse as its type is `INVALID_INPUT` and nothing is written.
     pub fn append_value(&self, stream: &str, event: &serde_json::Value) -> Result<()> {
-        if !event.is_object() {
-            return Err(Error::invalid(format!(
-                "journal events must be JSON objects; stream '{stream}' got {}",
-                json_type(event)
-            )));
-        }
+        Name::parse(stream)?;
+        events::check_event(stream, event)?;
         self.append(stream, event)
+    }
+
+    /// The streams that have a typed event ([`events::STREAMS`]).
+    pub fn streams() -> &'static [&'static str] {
+        events::STREAMS
     }
 
     /// Flushes every stream this handle has written to stable storage (`fsync`).
@@ -211,7 +215,7 @@ fn append_locked(file: &File, mut line: Vec<u8>) -> std::io::Result<()> {
     result
 }
 
-fn json_type(v: &serde_json::Value) -> &'static str {
+pub(crate) fn json_type(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",

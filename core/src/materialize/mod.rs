@@ -47,7 +47,9 @@ use sha2::{Digest, Sha256};
 
 pub use builtin::builtin_transforms;
 pub use parquet_io::{parquet_schema, read_evidence};
-pub use receipt::{InputState, MaterializeConfig, Progress, Receipt, Timings, TransformCounts};
+pub use receipt::{
+    InputState, MaterializeConfig, MaterializeProgress, Receipt, Timings, TransformCounts,
+};
 pub use run::Materializer;
 
 use crate::{Error, Result};

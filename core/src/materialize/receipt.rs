@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -37,9 +36,29 @@ impl Default for MaterializeConfig {
     }
 }
 
-/// Progress of a running materialization, passed to the progress callback.
-#[derive(Serialize, Clone, Debug)]
-pub struct Progress {
+impl MaterializeConfig {
+    /// Rejects zero sizes with `INVALID_CONFIG` (`progress_every` may be 0: no
+    /// callbacks).
+    pub fn validate(&self) -> crate::Result<()> {
+        for (name, v) in [
+            ("batch_rows", self.batch_rows),
+            ("row_group_rows", self.row_group_rows),
+            ("row_group_bytes", self.row_group_bytes),
+        ] {
+            if v == 0 {
+                return Err(crate::Error::InvalidConfig(format!(
+                    "materializer {name} must be at least 1"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Progress of a running materialization, passed to the progress callback of
+/// [`Materializer::run_with`](super::Materializer::run_with).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct MaterializeProgress {
     /// Run being executed.
     pub run_id: String,
     /// Transform currently reading.
@@ -49,8 +68,6 @@ pub struct Progress {
     /// Records accepted so far.
     pub written: u64,
 }
-
-pub(crate) type ProgressFn = Arc<dyn Fn(&Progress) -> bool + Send + Sync>;
 
 /// What a run knows about one input file (the incremental state).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

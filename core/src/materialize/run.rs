@@ -17,9 +17,10 @@ use super::layout::{
 };
 use super::parquet_io::PartWriter;
 use super::receipt::{
-    InputState, MaterializeConfig, Progress, ProgressFn, Receipt, Timings, TransformCounts,
+    InputState, MaterializeConfig, MaterializeProgress, Receipt, Timings, TransformCounts,
 };
 use super::{builtin_transforms, hex, EvidenceRecord, Transform};
+use crate::control::Control;
 use crate::{Error, Name, Result};
 
 const IDS_FILE: &str = "ids.bin";
@@ -45,7 +46,6 @@ pub struct Materializer {
     out: PathBuf,
     transforms: BTreeMap<String, Arc<dyn Transform>>,
     config: MaterializeConfig,
-    progress: Option<ProgressFn>,
 }
 
 impl Materializer {
@@ -56,7 +56,6 @@ impl Materializer {
             out: out_dir.as_ref().to_path_buf(),
             transforms: BTreeMap::new(),
             config: MaterializeConfig::default(),
-            progress: None,
         };
         for t in builtin_transforms() {
             m.register(t)?;
@@ -84,12 +83,6 @@ impl Materializer {
         self.config = config;
     }
 
-    /// Sets a callback called every `progress_every` lines; returning `false` cancels
-    /// the run (nothing is committed, `Error::Cancelled`).
-    pub fn on_progress(&mut self, f: impl Fn(&Progress) -> bool + Send + Sync + 'static) {
-        self.progress = Some(Arc::new(f));
-    }
-
     /// Runs once.
     ///
     /// Protocol: take `_state/lock` (another running materializer → `Error::Locked`);
@@ -101,6 +94,17 @@ impl Materializer {
     /// append new ids; write the receipt last (temp + rename). A crash anywhere before
     /// the receipt leaves a run that "did not happen".
     pub fn run(&self) -> Result<Receipt> {
+        self.run_with(&Control::default())
+    }
+
+    /// [`Materializer::run`] watched by a [`Control`]: the progress callback gets a
+    /// [`MaterializeProgress`] every `progress_every` lines, and a cancelled token
+    /// stops the run with `CANCELLED` at the next line. A cancelled (or failed) run
+    /// commits nothing: its temporary files are removed and the next run starts from
+    /// the last receipt. A panicking transform sends its line to quarantine; a
+    /// panicking progress callback stops the run with `CALLBACK`.
+    pub fn run_with(&self, control: &Control<MaterializeProgress>) -> Result<Receipt> {
+        self.config.validate()?;
         let started = Instant::now();
         let started_at = Utc::now();
         for d in ["evidence", "receipts", "_quarantine", "_state"] {
@@ -138,6 +142,7 @@ impl Materializer {
             lines_read: 0,
             written: 0,
             load_ids_ms: 0,
+            control: control.clone(),
         };
         let result = self.read_inputs(&mut st, prev.as_ref());
         let (inputs, counts) = match result {
@@ -334,20 +339,17 @@ impl Materializer {
             c.lines_read += 1;
             st.lines_read += 1;
             self.process_line(st, t, path, lines, &buf, c)?;
+            st.control
+                .check(|| format!("materializer run {}", st.run_id))?;
             if self.config.progress_every > 0
                 && st.lines_read.is_multiple_of(self.config.progress_every)
             {
-                if let Some(f) = &self.progress {
-                    let p = Progress {
-                        run_id: st.run_id.clone(),
-                        transform: t.name().to_owned(),
-                        lines_read: st.lines_read,
-                        written: st.written,
-                    };
-                    if !f(&p) {
-                        return Err(Error::Cancelled(format!("materializer run {}", st.run_id)));
-                    }
-                }
+                st.control.report(&MaterializeProgress {
+                    run_id: st.run_id.clone(),
+                    transform: t.name().to_owned(),
+                    lines_read: st.lines_read,
+                    written: st.written,
+                })?;
             }
         }
         Ok(InputState {
@@ -380,7 +382,7 @@ impl Materializer {
             Err(e) => Err(format!("not UTF-8: {e}")),
         };
         let rec = text.and_then(|s| {
-            t.apply(s)
+            crate::error::guard(&format!("transform '{}'", t.name()), || t.apply(s))
                 .and_then(|ev| EvidenceRecord::from_evidence(t.name(), t.stream(), line_no, ev))
                 .map_err(|e| e.to_string())
         });
@@ -405,7 +407,7 @@ impl Materializer {
         let day = rec.day.clone();
         let buf = st.days.entry(day.clone()).or_default();
         buf.rows.push(rec);
-        if buf.rows.len() >= self.config.batch_rows.max(1) {
+        if buf.rows.len() >= self.config.batch_rows {
             self.flush_day(st, &day)?;
         }
         Ok(())
@@ -534,6 +536,7 @@ struct RunState {
     lines_read: u64,
     written: u64,
     load_ids_ms: u64,
+    control: Control<MaterializeProgress>,
 }
 
 impl RunState {

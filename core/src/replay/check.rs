@@ -101,7 +101,7 @@ fn to_run_verdict(v: &Verdict) -> RunVerdict {
                 severity: x.severity.as_str().to_string(),
                 message: x.message.clone(),
                 worker_id: x.worker_id.clone(),
-                span: x.span.map(|s| [s.start, s.end]),
+                span: x.span,
             })
             .collect(),
     }

@@ -36,5 +36,7 @@ pub use parse::{
 };
 pub use record::{ReplayRun, RunVerdict, RunViolation, Stage, StageMs, StageUs, REPLAY_RUN_SCHEMA};
 pub use report::{LatencyStats, ReplayReport};
-pub use runner::{ReplayOptions, ReplayOutcome, ReplayRunner, StageTimeouts, REPLAY_STREAM};
+pub use runner::{
+    ReplayOptions, ReplayOutcome, ReplayProgress, ReplayRunner, StageTimeouts, REPLAY_STREAM,
+};
 pub use search::WorkerSearch;

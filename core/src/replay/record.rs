@@ -30,6 +30,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::case::{CaseKind, Label};
+use crate::validate::Span;
 
 /// The value of the `schema` field.
 pub const REPLAY_RUN_SCHEMA: &str = "replay_run.v1";
@@ -75,9 +76,14 @@ pub struct RunViolation {
     /// The worker concerned (fill rules).
     #[serde(default)]
     pub worker_id: Option<String>,
-    /// Byte range `[start, end)` in the checked text, where one exists.
-    #[serde(default)]
-    pub span: Option<[usize; 2]>,
+    /// Byte range in the checked text, where one exists: `{"start", "end"}`, the
+    /// same shape as [`Span`] everywhere (the `[start, end]` pair older logs hold is
+    /// still read).
+    #[serde(
+        default,
+        deserialize_with = "crate::validate::span::deserialize_lenient"
+    )]
+    pub span: Option<Span>,
 }
 
 /// The verdict as logged.

@@ -17,6 +17,7 @@ use super::check::Checks;
 use super::record::{ReplayRun, RunVerdict, Stage, StageUs, REPLAY_RUN_SCHEMA};
 use super::report::ReplayReport;
 use super::search::WorkerSearch;
+use crate::control::{CancelToken, Control};
 use crate::corpus::Worker;
 use crate::error::{Error, Result};
 use crate::journal::Journal;
@@ -56,6 +57,25 @@ impl Default for StageTimeouts {
     }
 }
 
+impl StageTimeouts {
+    /// Rejects a zero deadline with `INVALID_CONFIG`.
+    pub fn validate(&self) -> Result<()> {
+        for (name, v) in [
+            ("retrieve_ms", self.retrieve_ms),
+            ("bundle_ms", self.bundle_ms),
+            ("chat_ms", self.chat_ms),
+            ("validate_ms", self.validate_ms),
+        ] {
+            if v == 0 {
+                return Err(Error::InvalidConfig(format!(
+                    "replay stage timeout {name} must be at least 1 ms"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// How a replay runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -77,6 +97,10 @@ pub struct ReplayOptions {
     /// Ask the server for JSON output on fill cases (`response_format`); not every
     /// OpenAI-compatible server supports it.
     pub json_mode_for_fill: bool,
+    /// The run's id in every record; `None` generates `replay-<UTC time>-<8 hex>`.
+    /// Give one to make a run reproducible (1–128 characters of `[A-Za-z0-9._-]`,
+    /// starting with a letter or digit).
+    pub run_id: Option<String>,
 }
 
 impl Default for ReplayOptions {
@@ -90,8 +114,54 @@ impl Default for ReplayOptions {
             bundle: BundleConfig::default(),
             max_tokens: Some(512),
             json_mode_for_fill: false,
+            run_id: None,
         }
     }
+}
+
+impl ReplayOptions {
+    /// Rejects out-of-range values with `INVALID_CONFIG`: `concurrency` and `k` at
+    /// least 1, `max_tokens` and the prompt budget not 0, stage deadlines at least 1 ms.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::InvalidConfig(format!("replay {m}")));
+        if self.concurrency == 0 {
+            return bad("concurrency must be at least 1");
+        }
+        if self.k == 0 {
+            return bad("k must be at least 1");
+        }
+        if self.max_tokens == Some(0) {
+            return bad("max_tokens must be at least 1");
+        }
+        if let Some(id) = &self.run_id {
+            let ok = (1..=128).contains(&id.len())
+                && id.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            if !ok {
+                return bad(&format!(
+                    "run_id {id:?} is not valid: use 1 to 128 characters of [A-Za-z0-9._-], starting with a letter or digit"
+                ));
+            }
+        }
+        if self.bundle.max_prompt_tokens == 0 {
+            return bad("bundle.max_prompt_tokens must be at least 1");
+        }
+        self.timeouts.validate()
+    }
+}
+
+/// Progress of a running replay, passed to the progress callback of
+/// [`ReplayRunner::run_with`] after each case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayProgress {
+    /// The run.
+    pub run_id: String,
+    /// Cases finished (and logged) so far.
+    pub done: usize,
+    /// Cases in the run.
+    pub total: usize,
 }
 
 /// Report plus every record of a run, in case order.
@@ -187,20 +257,7 @@ impl ReplayRunner {
         validator: ValidatorConfig,
         mut options: ReplayOptions,
     ) -> Result<Self> {
-        if options.concurrency == 0 {
-            return Err(Error::InvalidConfig(
-                "replay concurrency must be at least 1".into(),
-            ));
-        }
-        if options.k == 0 {
-            return Err(Error::InvalidConfig("replay k must be at least 1".into()));
-        }
-        let t = &options.timeouts;
-        if [t.retrieve_ms, t.bundle_ms, t.chat_ms, t.validate_ms].contains(&0) {
-            return Err(Error::InvalidConfig(
-                "replay stage timeouts must be at least 1 ms".into(),
-            ));
-        }
+        options.validate()?;
         if options.bundle.agency_name.is_empty() {
             options.bundle.agency_name = validator.agency_name.clone();
         }
@@ -242,18 +299,19 @@ impl ReplayRunner {
     /// log cannot be written (the remaining cases are then skipped) or the options are
     /// unusable; a repeated `case_id` is an [`Error::InvalidInput`] before anything runs.
     pub fn run(&self, cases: Vec<ReplayCase>) -> Result<ReplayOutcome> {
-        self.run_with_progress(cases, None)
+        self.run_with(cases, &Control::default())
     }
 
-    /// [`ReplayRunner::run`] with a callback `(cases done, cases total)` after each
-    /// case, called from the worker threads.
-    ///
-    /// When the callback returns `false`, cases not yet started are skipped and the
-    /// call fails with [`Error::Cancelled`]; cases already finished stay logged.
-    pub fn run_with_progress(
+    /// [`ReplayRunner::run`] watched by a [`Control`]: the progress callback gets a
+    /// [`ReplayProgress`] after each case (from the worker threads), and a cancelled
+    /// token skips the cases not yet started; the call then fails with
+    /// [`Error::Cancelled`] and the cases already finished stay logged. A panicking
+    /// progress callback cancels the run the same way and the call fails with
+    /// [`Error::Callback`].
+    pub fn run_with(
         &self,
         mut cases: Vec<ReplayCase>,
-        progress: Option<&(dyn Fn(usize, usize) -> bool + Send + Sync)>,
+        control: &Control<ReplayProgress>,
     ) -> Result<ReplayOutcome> {
         let started = Instant::now();
         if let Some(limit) = self.inner.options.limit {
@@ -268,12 +326,18 @@ impl ReplayRunner {
                 dup.case_id
             )));
         }
-        let run_id = new_run_id();
+        let run_id = match &self.inner.options.run_id {
+            Some(id) => id.clone(),
+            None => new_run_id(),
+        };
         let total = cases.len();
         let done = AtomicUsize::new(0);
         let abort = AtomicBool::new(false);
-        let cancelled = AtomicBool::new(false);
         let log_error: Mutex<Option<Error>> = Mutex::new(None);
+        let callback_error: Mutex<Option<Error>> = Mutex::new(None);
+        // Cancels this run only: a callback panic must not cancel the caller's token.
+        let stop = CancelToken::new();
+        let stopped = || stop.is_cancelled() || control.is_cancelled();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.inner.options.concurrency)
             .thread_name(|i| format!("lakehouse-replay-{i}"))
@@ -283,7 +347,7 @@ impl ReplayRunner {
             cases
                 .par_iter()
                 .map(|case| {
-                    if abort.load(Ordering::Relaxed) || cancelled.load(Ordering::Relaxed) {
+                    if abort.load(Ordering::Relaxed) || stopped() {
                         return None;
                     }
                     let run = self.run_case(&run_id, case);
@@ -295,13 +359,14 @@ impl ReplayRunner {
                         }
                     }
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if let Some(p) = progress {
-                        // A panicking callback stops the run like one returning false.
-                        let go_on =
-                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p(n, total)));
-                        if !go_on.unwrap_or(false) {
-                            cancelled.store(true, Ordering::Relaxed);
-                        }
+                    let p = ReplayProgress {
+                        run_id: run_id.clone(),
+                        done: n,
+                        total,
+                    };
+                    if let Err(e) = control.report(&p) {
+                        stop.cancel();
+                        callback_error.lock().get_or_insert(e);
                     }
                     Some(run)
                 })
@@ -310,7 +375,10 @@ impl ReplayRunner {
         if let Some(e) = log_error.into_inner() {
             return Err(e);
         }
-        if cancelled.into_inner() {
+        if let Some(e) = callback_error.into_inner() {
+            return Err(e);
+        }
+        if stopped() {
             return Err(Error::Cancelled(format!(
                 "replay run '{run_id}' stopped after {} of {total} cases; their records are logged",
                 done.into_inner()
@@ -458,17 +526,7 @@ fn timed<T>(
     let start = Instant::now();
     // Stages run user code (chat models, searches, Python or JS callbacks); a panic
     // there fails this case, not the run.
-    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
-        let what = p
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "non-string panic payload".into());
-        Err(Error::Callback(format!(
-            "{} stage panicked: {what}",
-            stage.as_str()
-        )))
-    });
+    let out = crate::error::guard(&format!("{} stage", stage.as_str()), f);
     let elapsed = start.elapsed();
     run.stage_us.set(stage, elapsed.as_micros() as u64);
     let value = out.map_err(|e| (stage, e))?;

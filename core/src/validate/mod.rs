@@ -83,6 +83,7 @@ mod email;
 mod fill;
 mod pii;
 mod sms;
+pub(crate) mod span;
 mod text;
 mod wage;
 

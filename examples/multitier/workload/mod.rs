@@ -192,12 +192,15 @@ pub fn setup(config: &Config, log: &dyn Fn(&str)) -> Result<(Env, SetupReport), 
             log(&format!("ingesting {} into index {name}", path.display()));
             let t = Instant::now();
             let bar = indicatif::ProgressBar::new(roster.len() as u64);
-            let report = corpus::ingest(
+            let b2 = bar.clone();
+            let report = corpus::ingest_with(
                 &path,
                 embedder.as_ref(),
                 &idx,
                 IngestOptions::default(),
-                Some(&|p: corpus::IngestProgress| bar.set_position(p.rows_read as u64)),
+                &lakehouse::Control::new().on_progress(move |p: &corpus::IngestProgress| {
+                    b2.set_position(p.rows_read as u64)
+                }),
             )?;
             bar.finish_and_clear();
             store.snapshot(&name)?;

@@ -22,7 +22,9 @@ mod dataset;
 use clap::Parser;
 use dataset::{Meta, K};
 use hnsw_rs::prelude::{Distance, FilterT, Hnsw};
-use lakehouse::index::{dot, Filter, IndexConfig, Record, SearchOptions, VectorIndex};
+use lakehouse::index::{
+    dot, EngineKind, Filter, IndexConfig, Record, SearchOptions, VectorIndex,
+};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -44,7 +46,8 @@ struct Args {
     data: PathBuf,
     #[arg(long)]
     dataset: String,
-    /// `lakehouse` or `hnsw_rs`.
+    /// `lakehouse` (the default `flat` engine), `lakehouse_hnsw_rs` (the index on its
+    /// hnsw_rs engine) or `hnsw_rs` (the raw crate).
     #[arg(long)]
     lib: String,
     #[arg(long)]
@@ -90,8 +93,9 @@ struct Lakehouse {
 }
 
 impl Lakehouse {
-    fn build(base: &[f32], dim: usize, bucket: &[u8]) -> BoxResult<Self> {
+    fn build(base: &[f32], dim: usize, bucket: &[u8], engine: EngineKind) -> BoxResult<Self> {
         let config = IndexConfig {
+            engine,
             m: M,
             ef_construction: EF_CONSTRUCTION,
             ..IndexConfig::new(dim)
@@ -285,14 +289,22 @@ fn main() -> BoxResult<()> {
     let (built, build_s, build_cpu_s) = clocked(|| -> BoxResult<Built> {
         Ok(match args.lib.as_str() {
             "lakehouse" => (
-                Box::new(build_pool.install(|| Lakehouse::build(&base, dim, &bucket))?),
+                Box::new(build_pool.install(|| {
+                    Lakehouse::build(&base, dim, &bucket, EngineKind::Flat)
+                })?),
+                env!("CARGO_PKG_VERSION"),
+            ),
+            "lakehouse_hnsw_rs" => (
+                Box::new(build_pool.install(|| {
+                    Lakehouse::build(&base, dim, &bucket, EngineKind::HnswRs)
+                })?),
                 env!("CARGO_PKG_VERSION"),
             ),
             "hnsw_rs" => (
                 Box::new(build_pool.install(|| RawHnsw::build(&base, dim, &bucket))),
                 "0.3.5",
             ),
-            other => return Err(format!("unknown --lib {other:?} (lakehouse|hnsw_rs)").into()),
+            other => return Err(format!("unknown --lib {other:?} (lakehouse|lakehouse_hnsw_rs|hnsw_rs)").into()),
         })
     });
     let (bench, version) = built?;

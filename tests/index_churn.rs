@@ -5,13 +5,15 @@
 use std::collections::BTreeMap;
 use std::sync::Barrier;
 
-use lakehouse::index::{GraphState, IndexConfig, Metric, SearchOptions, VectorIndex};
+use lakehouse::index::{EngineKind, GraphState, IndexConfig, Metric, SearchOptions, VectorIndex};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 const THREADS: usize = 8;
 const DIM: usize = 16;
+/// Every test runs on each engine.
+const ENGINES: [EngineKind; 2] = [EngineKind::Flat, EngineKind::HnswRs];
 
 fn random_vector(rng: &mut ChaCha8Rng) -> Vec<f32> {
     (0..DIM).map(|_| rng.random_range(-1.0f32..1.0)).collect()
@@ -89,11 +91,14 @@ fn assert_contents(idx: &VectorIndex, models: &[Model]) {
             assert!((a - b / norm).abs() < 1e-5, "{id} vector changed");
         }
     }
-    // Every live record is findable by its own vector.
+    // Every acknowledged live record is findable by its own vector.
     let opts = SearchOptions::default();
-    for (id, v) in want.iter().take(50) {
+    for (id, v) in &want {
         let hits = idx.search(v, 1, &opts).expect("search must succeed");
         assert_eq!(&hits[0].id, id);
+    }
+    if let Some(check) = idx.check_graph() {
+        assert!(check.is_sound(0.999), "{check:?}");
     }
 }
 
@@ -150,30 +155,43 @@ fn rounds(
 
 #[test]
 fn eight_threads_through_empty_one_many_repeated() {
-    let cfg = IndexConfig {
-        small_index_threshold: 8,
-        ef_construction: 32,
-        m: 8,
-        ..IndexConfig::new(DIM)
-    };
-    let idx = rounds(cfg, 10, 12, 120, None);
-    let s = idx.stats();
-    assert_eq!(s.recovered_panics, 0);
-    assert!(s.rebuilds >= 10, "{s:?}");
+    for engine in ENGINES {
+        let cfg = IndexConfig {
+            engine,
+            small_index_threshold: 8,
+            ef_construction: 32,
+            m: 8,
+            ..IndexConfig::new(DIM)
+        };
+        let idx = rounds(cfg, 10, 12, 120, None);
+        let s = idx.stats();
+        assert_eq!(s.recovered_panics, 0);
+        assert!(s.rebuilds >= 10, "{s:?}");
+    }
 }
 
 #[test]
 fn eight_threads_default_threshold() {
-    let idx = rounds(IndexConfig::new(DIM), 3, 30, 200, None);
-    assert!(idx.stats().rebuilds >= 3);
+    for engine in ENGINES {
+        let cfg = IndexConfig {
+            engine,
+            ..IndexConfig::new(DIM)
+        };
+        let idx = rounds(cfg, 3, 30, 200, None);
+        assert!(idx.stats().rebuilds >= 3);
+    }
 }
 
 #[test]
 fn one_by_one_transitions_all_metrics() {
     // Single writer, so every count 0, 1, 2, ... is visited on the way up and down.
-    for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+    for (metric, engine) in [Metric::Cosine, Metric::Dot, Metric::L2]
+        .into_iter()
+        .flat_map(|m| ENGINES.map(|e| (m, e)))
+    {
         let cfg = IndexConfig {
             metric,
+            engine,
             small_index_threshold: 4,
             ..IndexConfig::new(DIM)
         };
@@ -223,24 +241,37 @@ fn quiet_injected_panics() {
 #[test]
 fn fault_injection_one_percent() {
     quiet_injected_panics();
-    let cfg = IndexConfig {
-        small_index_threshold: 8,
-        ef_construction: 32,
-        m: 8,
-        ..IndexConfig::new(DIM)
-    };
-    let idx = rounds(cfg, 3, 40, 400, Some(0.01));
-    let s = idx.stats();
-    assert!(s.recovered_panics > 0, "{s:?}");
-    assert!(s.rebuilds > 0, "{s:?}");
+    for engine in ENGINES {
+        let cfg = IndexConfig {
+            engine,
+            small_index_threshold: 8,
+            ef_construction: 32,
+            m: 8,
+            ..IndexConfig::new(DIM)
+        };
+        let idx = rounds(cfg, 3, 40, 400, Some(0.01));
+        let s = idx.stats();
+        assert!(s.recovered_panics > 0, "{s:?}");
+        assert!(s.rebuilds > 0, "{s:?}");
+    }
 }
 
 #[cfg(feature = "fault-injection")]
 #[test]
 fn fault_injection_background_rebuilds() {
     // Rebuilds of >= 64 records go to the background thread; searches stay exact meanwhile.
-    let cfg = background_config(64);
     quiet_injected_panics();
+    for engine in ENGINES {
+        fault_injection_background_rebuilds_on(engine);
+    }
+}
+
+#[cfg(feature = "fault-injection")]
+fn fault_injection_background_rebuilds_on(engine: EngineKind) {
+    let cfg = IndexConfig {
+        engine,
+        ..background_config(64)
+    };
     let idx = VectorIndex::new("bg", cfg).unwrap();
     idx.set_fault_rate(0.05, 9);
     let mut rng = ChaCha8Rng::seed_from_u64(5);
@@ -273,7 +304,16 @@ fn fault_injection_background_rebuilds() {
 fn searches_and_writes_during_background_rebuilds_and_compactions() {
     // Small background threshold: compactions and rebuilds run on the background thread
     // while 4 writers and 2 searchers keep going.
-    let cfg = background_config(32);
+    for engine in ENGINES {
+        background_churn_on(engine);
+    }
+}
+
+fn background_churn_on(engine: EngineKind) {
+    let cfg = IndexConfig {
+        engine,
+        ..background_config(32)
+    };
     let idx = VectorIndex::new("bg-churn", cfg).unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);
     let models: Vec<Model> = std::thread::scope(|s| {

@@ -1,6 +1,8 @@
 //! Bad input gets the documented error code and changes nothing (SPEC §2.1, §6).
 
-use lakehouse::index::{Filter, IndexConfig, Metric, Record, SearchOptions, VectorIndex};
+use lakehouse::index::{
+    EngineKind, Filter, IndexConfig, Metric, Record, SearchOptions, VectorIndex,
+};
 use serde_json::json;
 
 const DIM: usize = 4;
@@ -26,8 +28,13 @@ fn fingerprint(idx: &VectorIndex) -> (Vec<Record>, usize, usize) {
 }
 
 fn index_with(n: usize, metric: Metric) -> VectorIndex {
+    index_on(n, metric, EngineKind::default())
+}
+
+fn index_on(n: usize, metric: Metric, engine: EngineKind) -> VectorIndex {
     let cfg = IndexConfig {
         metric,
+        engine,
         small_index_threshold: 8,
         ..IndexConfig::new(DIM)
     };
@@ -190,14 +197,21 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn bad_input_table_every_state_and_metric() {
-    for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+    for (metric, engine) in [Metric::Cosine, Metric::Dot, Metric::L2]
+        .into_iter()
+        .flat_map(|m| [EngineKind::Flat, EngineKind::HnswRs].map(|e| (m, e)))
+    {
         // 0: empty, 3: exact small-index path, 40: graph path.
         for n in [0, 3, 40] {
-            let idx = index_with(n, metric);
+            let idx = index_on(n, metric, engine);
             let before = fingerprint(&idx);
             for (name, code, case) in cases() {
                 let err = case(&idx).expect_err(name);
-                assert_eq!(err.code(), code, "{name} ({metric:?}, n={n}): {err}");
+                assert_eq!(
+                    err.code(),
+                    code,
+                    "{name} ({metric:?}, {engine:?}, n={n}): {err}"
+                );
                 assert_eq!(fingerprint(&idx), before, "{name} changed the index");
             }
         }

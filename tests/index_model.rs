@@ -7,11 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use lakehouse::index::{Filter, IndexConfig, Metric, SearchOptions, VectorIndex};
+use lakehouse::index::{EngineKind, Filter, IndexConfig, Metric, SearchOptions, VectorIndex};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
 const DIM: usize = 8;
+/// Every property runs the same operations on each engine.
+const ENGINES: [EngineKind; 2] = [EngineKind::Flat, EngineKind::HnswRs];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -219,24 +221,38 @@ fn run(
     Ok(recalls)
 }
 
+/// After a run: the flat graph's structure is sound (hnsw_rs cannot be inspected).
+fn assert_graph_sound(idx: &VectorIndex) -> Result<(), TestCaseError> {
+    idx.wait_idle();
+    if let Some(check) = idx.check_graph() {
+        prop_assert!(check.is_sound(0.999), "{:?}", check);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
     #[test]
     fn exact_mode_equals_model(metric in metric(), ops in prop::collection::vec(op(40), 1..150)) {
-        let cfg = IndexConfig { metric, small_index_threshold: usize::MAX, ..IndexConfig::new(DIM) };
-        let idx = VectorIndex::new("model", cfg).unwrap();
-        run(&idx, metric, &ops, true)?;
-        prop_assert_eq!(idx.stats().graph_nodes, 0);
+        for engine in ENGINES {
+            let cfg = IndexConfig { metric, engine, small_index_threshold: usize::MAX, ..IndexConfig::new(DIM) };
+            let idx = VectorIndex::new("model", cfg).unwrap();
+            run(&idx, metric, &ops, true)?;
+            prop_assert_eq!(idx.stats().graph_nodes, 0);
+        }
     }
 
     #[test]
     fn small_threshold_transitions_equal_model(metric in metric(), ops in prop::collection::vec(op(24), 1..200)) {
         // Threshold 8 with 24 ids: the index crosses 0 -> small -> graph -> small often.
         // With at most 24 live records the graph search is exact enough to compare fully.
-        let cfg = IndexConfig { metric, small_index_threshold: 8, ef_search: 64, ..IndexConfig::new(DIM) };
-        let idx = VectorIndex::new("model", cfg).unwrap();
-        run(&idx, metric, &ops, true)?;
+        for engine in ENGINES {
+            let cfg = IndexConfig { metric, engine, small_index_threshold: 8, ef_search: 64, ..IndexConfig::new(DIM) };
+            let idx = VectorIndex::new("model", cfg).unwrap();
+            run(&idx, metric, &ops, true)?;
+            assert_graph_sound(&idx)?;
+        }
     }
 }
 
@@ -245,20 +261,23 @@ proptest! {
 
     #[test]
     fn graph_mode_recall(metric in metric(), ops in prop::collection::vec(op(400), 300..600)) {
-        let cfg = IndexConfig {
-            metric,
-            small_index_threshold: 16,
-            exact_filter_max: 8,
-            m: 12,
-            ef_construction: 100,
-            ..IndexConfig::new(DIM)
-        };
-        let idx = VectorIndex::new("model", cfg).unwrap();
-        let recalls = run(&idx, metric, &ops, false)?;
-        idx.wait_idle();
-        if !recalls.is_empty() {
-            let mean = recalls.iter().sum::<f64>() / recalls.len() as f64;
-            prop_assert!(mean >= 0.95, "mean recall {mean} over {} searches", recalls.len());
+        for engine in ENGINES {
+            let cfg = IndexConfig {
+                metric,
+                engine,
+                small_index_threshold: 16,
+                exact_filter_max: 8,
+                m: 12,
+                ef_construction: 100,
+                ..IndexConfig::new(DIM)
+            };
+            let idx = VectorIndex::new("model", cfg).unwrap();
+            let recalls = run(&idx, metric, &ops, false)?;
+            assert_graph_sound(&idx)?;
+            if !recalls.is_empty() {
+                let mean = recalls.iter().sum::<f64>() / recalls.len() as f64;
+                prop_assert!(mean >= 0.95, "{:?}: mean recall {} over {} searches", engine, mean, recalls.len());
+            }
         }
     }
 }

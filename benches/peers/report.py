@@ -23,7 +23,7 @@ import os
 import sys
 
 TARGETS = (0.90, 0.95, 0.99)
-ORDER = ("lakehouse", "hnsw_rs", "hnswlib", "faiss", "usearch")
+ORDER = ("lakehouse", "lakehouse_hnsw_rs", "hnsw_rs", "hnswlib", "faiss", "usearch")
 
 
 def qps_at(sweep, target):

@@ -5,7 +5,7 @@
 # thread). Prints one table per dataset and writes it as JSON with --json PATH.
 #
 #   benches/peers/run.sh [--quick] [--json PATH] [--datasets "clustered workers"]
-#                        [--libs "lakehouse hnswlib faiss usearch hnsw_rs"]
+#                        [--libs "lakehouse hnswlib faiss usearch lakehouse_hnsw_rs hnsw_rs"]
 #
 # --quick uses 20k base vectors instead of 100k (a smoke run).
 # Datasets are generated once per size under benches/peers/data/ and reused.
@@ -21,9 +21,10 @@ N=100000
 SIZE=full
 JSON=""
 DATASETS="clustered workers"
-# Raw hnsw_rs last: its build is as slow as lakehouse's and it only answers the
-# wrapper-overhead question, so a run cut short still has the peer comparison.
-LIBS="lakehouse hnswlib faiss usearch hnsw_rs"
+# `lakehouse` is the index on its default `flat` engine; `lakehouse_hnsw_rs` the same
+# index on its hnsw_rs engine, and `hnsw_rs` the raw crate. The hnsw_rs rows come last:
+# their builds are slow, so a run cut short still has the peer comparison.
+LIBS="lakehouse hnswlib faiss usearch lakehouse_hnsw_rs hnsw_rs"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) N=20000; SIZE=quick ;;
@@ -75,13 +76,13 @@ START=$(date +%s)
 for ds in $DATASETS; do
   for lib in $LIBS; do
     FILT=""
-    if [ "$lib" = lakehouse ] || [ "$lib" = hnswlib ]; then
+    if [ "$lib" = lakehouse ] || [ "$lib" = lakehouse_hnsw_rs ] || [ "$lib" = hnswlib ]; then
       FILT=--filtered
     fi
     echo "== $ds / $lib (+$(( $(date +%s) - START ))s)"
     out=$RESULTS/$ds.$lib.json
     case "$lib" in
-      lakehouse|hnsw_rs)
+      lakehouse|lakehouse_hnsw_rs|hnsw_rs)
         "$BIN/peers_bench" --data "$DATA" --dataset "$ds" --lib "$lib" --out "$out" $FILT ;;
       hnswlib|faiss|usearch)
         "$PY" "$PEERS/peers.py" --data "$DATA" --dataset "$ds" --lib "$lib" --out "$out" $FILT ;;

@@ -28,6 +28,25 @@ pub enum Metric {
     L2,
 }
 
+/// Which graph engine an index uses. Recorded in the store's manifest: an index saved by
+/// the other engine is rebuilt on open.
+///
+/// ```
+/// use lakehouse::index::EngineKind;
+/// let e: EngineKind = serde_json::from_str("\"hnsw_rs\"").unwrap();
+/// assert_eq!(e, EngineKind::HnswRs);
+/// assert_eq!(EngineKind::default(), EngineKind::Flat);
+/// ```
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineKind {
+    /// The project's own HNSW on flat arrays; reads vectors from the side store.
+    #[default]
+    Flat,
+    /// The hnsw_rs crate (keeps its own copy of the vectors).
+    HnswRs,
+}
+
 /// Tuning and shape of one [`VectorIndex`](super::VectorIndex).
 ///
 /// Every field has a default except `dim`; JSON configs may omit any other field.
@@ -60,6 +79,8 @@ pub struct IndexConfig {
     pub exact_filter_max: usize,
     /// Graph rebuilds of at least this many records run on a background thread.
     pub background_rebuild_min: usize,
+    /// The graph engine.
+    pub engine: EngineKind,
 }
 
 impl Default for IndexConfig {
@@ -74,6 +95,7 @@ impl Default for IndexConfig {
             tombstone_ratio: 0.2,
             exact_filter_max: 2048,
             background_rebuild_min: 4096,
+            engine: EngineKind::Flat,
         }
     }
 }

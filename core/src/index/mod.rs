@@ -33,6 +33,7 @@ mod rebuild;
 mod search;
 mod side_store;
 mod validate;
+mod vectors;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -40,14 +41,15 @@ use std::sync::Arc;
 use parking_lot::{Condvar, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
-pub use config::{IndexConfig, Metric, MAX_DIM, MAX_M};
+pub use config::{EngineKind, IndexConfig, Metric, MAX_DIM, MAX_M};
+pub use graph::GraphCheck;
 pub use distance::{dot, l2_sq};
 pub use filter::Filter;
 #[allow(unused_imports)]
 pub(crate) use hooks::{ReplayOp, WriteObserver, WriteOp};
 
 use crate::{Name, Result};
-use graph::GraphEngine;
+use graph::Graph;
 use side_store::SideStore;
 
 /// One stored record.
@@ -122,12 +124,17 @@ pub struct IndexStats {
     pub vector_bytes: usize,
     /// Approximate bytes of live metadata.
     pub metadata_bytes: usize,
+    /// The graph engine the index is configured with.
+    pub engine: EngineKind,
+    /// Approximate bytes of the current graph (links; vectors too for engines that keep
+    /// their own copy).
+    pub graph_bytes: usize,
 }
 
 /// The current graph, if any. Replaced as a whole; never mutated in place except by
 /// inserting nodes.
 struct GraphSlot {
-    engine: Option<Arc<dyn GraphEngine>>,
+    engine: Option<Arc<Graph>>,
     state: GraphState,
     /// Bumped whenever the slot numbering or the graph is replaced, so a background
     /// rebuild started before can tell it is stale.
@@ -273,6 +280,35 @@ impl VectorIndex {
         search::search(self, query, k, opts)
     }
 
+    /// Runs [`VectorIndex::search`] for every query, in parallel (rayon); results in query
+    /// order. All queries are validated first: one bad query fails the call with nothing
+    /// searched.
+    ///
+    /// ```
+    /// use lakehouse::index::{IndexConfig, SearchOptions, VectorIndex};
+    /// let idx = VectorIndex::new("v", IndexConfig::new(2))?;
+    /// idx.upsert("a", &[1.0, 0.0], serde_json::json!({}))?;
+    /// idx.upsert("b", &[0.0, 1.0], serde_json::json!({}))?;
+    /// let hits = idx.search_batch(&[vec![1.0, 0.1], vec![0.1, 1.0]], 1, &SearchOptions::default())?;
+    /// assert_eq!((hits[0][0].id.as_str(), hits[1][0].id.as_str()), ("a", "b"));
+    /// # Ok::<(), lakehouse::Error>(())
+    /// ```
+    pub fn search_batch(
+        &self,
+        queries: &[Vec<f32>],
+        k: usize,
+        opts: &SearchOptions,
+    ) -> Result<Vec<Vec<Hit>>> {
+        use rayon::prelude::*;
+        for q in queries {
+            validate::vector(&self.inner, "<query>", q)?;
+        }
+        queries
+            .par_iter()
+            .map(|q| self.search(q, k, opts))
+            .collect()
+    }
+
     /// Current counters.
     pub fn stats(&self) -> IndexStats {
         let side = self.inner.side.read();
@@ -289,7 +325,31 @@ impl VectorIndex {
             rebuilds: self.inner.rebuilds.load(Ordering::Relaxed),
             vector_bytes: side.vector_bytes(),
             metadata_bytes: side.metadata_bytes(),
+            engine: self.inner.config.engine,
+            graph_bytes: g.engine.as_ref().map_or(0, |e| e.memory_bytes()),
         }
+    }
+
+    /// Checks the current graph's structure: every link points at a node of a high enough
+    /// level, no self links, no list over capacity, and how much of level 0 is reachable
+    /// from the entry point. `None` without a graph, or for engines that cannot inspect
+    /// their links (hnsw_rs). Walks the whole graph: a diagnostic, not for hot paths.
+    ///
+    /// ```
+    /// use lakehouse::index::{IndexConfig, VectorIndex};
+    /// let idx = VectorIndex::new("v", IndexConfig::new(2))?;
+    /// for i in 0..100 {
+    ///     let a = i as f32 / 10.0;
+    ///     idx.upsert(&format!("r{i}"), &[a.cos(), a.sin()], serde_json::json!({}))?;
+    /// }
+    /// idx.wait_idle();
+    /// let check = idx.check_graph().expect("a flat graph above the threshold");
+    /// assert!(check.is_sound(0.999), "{check:?}");
+    /// # Ok::<(), lakehouse::Error>(())
+    /// ```
+    pub fn check_graph(&self) -> Option<GraphCheck> {
+        let engine = self.inner.graph.read().engine.clone();
+        engine.and_then(|e| e.check())
     }
 
     /// Blocks until no background rebuild is running or pending.

@@ -1,7 +1,9 @@
 //! Checkpoint and restore hooks for the durable store.
 //!
 //! Checkpoint graph directory layout (all files fsynced):
-//! - `graph.hnsw.graph`, `graph.hnsw.data`: the hnsw_rs dump (graph data ids are slots);
+//! - the engine's own files: `graph.flat` for the flat engine (links only, plus the rows
+//!   of dead slots; see `graph/flat/persist.rs`), or `graph.hnsw.graph` and
+//!   `graph.hnsw.data` for hnsw_rs (graph data ids are slots);
 //! - `ids.json`: `{"slots": n, "ids": [id or null, ...]}`, the record id of every slot the
 //!   graph holds; `null` marks a tombstoned slot (still a node of the graph).
 
@@ -12,7 +14,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::graph::{load_graph, GraphEngine, GraphParams};
+use super::graph::{load_graph, Graph, SaveContext};
 use super::side_store::SideStore;
 use super::{validate, GraphState, IndexConfig, Record, VectorIndex};
 use crate::{Error, Result};
@@ -53,7 +55,17 @@ impl VectorIndex {
                 graph_dir.display()
             )));
         }
-        engine.dump(graph_dir)?;
+        let dead: Vec<u32> = (0..side.slots() as u32)
+            .filter(|&s| !side.is_live(s))
+            .collect();
+        engine.save(
+            graph_dir,
+            &SaveContext {
+                view: side.view(),
+                dead: &dead,
+                fingerprint: side.fingerprint(),
+            },
+        )?;
         let ids = IdsFile {
             slots: side.slots(),
             ids: (0..side.slots() as u32)
@@ -119,7 +131,7 @@ impl VectorIndex {
         &self,
         dir: &Path,
         recs: &[Record],
-    ) -> Result<(SideStore, Arc<dyn GraphEngine>)> {
+    ) -> Result<(SideStore, Arc<Graph>)> {
         let path = dir.join(IDS_FILE);
         let corrupt = |reason: String| Error::Corrupt {
             path: path.clone(),
@@ -162,21 +174,26 @@ impl VectorIndex {
             )));
         }
         let c = &self.inner.config;
-        let params = GraphParams {
-            metric: c.metric,
-            m: c.m,
-            ef_construction: c.ef_construction,
-            capacity: ids.slots,
+        let mut params = self.graph_params(ids.slots);
+        params.capacity = ids.slots;
+        let is_live = |slot: u32| layout.get(slot as usize).is_some_and(Option::is_some);
+        let mut check = |slot: u32, v: &[f32]| {
+            layout
+                .get(slot as usize)
+                .copied()
+                .flatten()
+                .is_some_and(|i| recs[i].vector == v)
         };
-        let mut dead: HashMap<u32, Vec<f32>> = HashMap::new();
-        let mut check = |slot: u32, v: &[f32]| match layout[slot as usize] {
-            Some(i) => recs[i].vector == v,
-            None => {
-                dead.insert(slot, v.to_vec());
-                true
-            }
-        };
-        let engine = load_graph(params, c.dim, ids.slots, dir, self.fault_hook(), &mut check)?;
+        let loaded = load_graph(
+            params,
+            c.dim,
+            ids.slots,
+            dir,
+            self.fault_hook(),
+            &is_live,
+            &mut check,
+        )?;
+        let mut dead = loaded.dead;
         let mut side = SideStore::new(c.dim);
         for (slot, entry) in layout.iter().enumerate() {
             match entry {
@@ -185,13 +202,21 @@ impl VectorIndex {
                     side.upsert(&r.id, &r.vector, r.metadata.clone());
                 }
                 None => {
-                    let v = dead
-                        .remove(&(slot as u32))
-                        .unwrap_or_else(|| vec![0.0; c.dim]);
+                    let Some(v) = dead.remove(&(slot as u32)) else {
+                        return Err(corrupt(format!("no vector for dead slot {slot}")));
+                    };
                     side.push_dead(&v);
                 }
             }
         }
+        if let Some(fp) = loaded.fingerprint {
+            if fp != side.fingerprint() {
+                return Err(corrupt(
+                    "the graph was built over other ids or vectors than the snapshot's".into(),
+                ));
+            }
+        }
+        let engine = loaded.graph;
         Ok((side, engine))
     }
 }

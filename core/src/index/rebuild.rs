@@ -4,16 +4,18 @@
 //! At most one rebuild is in flight and at most one is pending (a request while one runs
 //! only sets a flag that is re-evaluated when it finishes), so a burst of deletes or
 //! panics costs one rebuild. Small rebuilds run inline on the writer's thread; large ones
-//! on a background thread (copying vectors chunk by chunk under short read locks), while
-//! the old graph (if any) keeps
-//! serving. Slots are append-only, so writes that land during a background build are
+//! on a background thread, while the old graph (if any) keeps serving. A rebuild reads a
+//! snapshot of the vector chunks (frozen chunks are shared, only the tail is copied), so
+//! it holds no lock while it builds; a compacting rebuild copies the kept rows into new
+//! chunks first, and the compacted side store adopts them. Slots are append-only, so writes that land during a background build are
 //! exactly the slots past the snapshot; they are inserted into the new graph before it is
 //! swapped in under the write-order lock.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::graph::{new_graph, FaultHook, GraphEngine, GraphParams};
+use super::graph::{new_graph, FaultHook, Graph, GraphParams};
+use super::vectors::VectorChunks;
 use super::{GraphState, VectorIndex};
 
 /// Attempts per rebuild before giving up until the next write (each attempt is one
@@ -21,6 +23,12 @@ use super::{GraphState, VectorIndex};
 const BUILD_ATTEMPTS: usize = 3;
 /// Below this many tombstones a small exact-mode index is not worth compacting.
 const MIN_SMALL_COMPACTION: usize = 32;
+/// Level seed of every graph: levels depend on the slot only, so a rebuild over the same
+/// slots gives the same layer structure.
+pub(super) const GRAPH_SEED: u64 = 0x6c61_6b65_686f_7573;
+/// A background build inserts this many slots per call, checking in between whether the
+/// store moved on (then the build is abandoned).
+const BUILD_STEP: usize = 16_384;
 
 /// What a rebuild starts from.
 pub(super) struct Snapshot {
@@ -29,6 +37,8 @@ pub(super) struct Snapshot {
     len: usize,
     /// Old slots to keep, in new-slot order; `None` keeps the numbering (all slots).
     order: Option<Vec<u32>>,
+    /// The rows as they were (frozen chunks shared with the store).
+    rows: VectorChunks,
 }
 
 impl VectorIndex {
@@ -42,15 +52,20 @@ impl VectorIndex {
         None
     }
 
-    fn new_engine(&self, capacity: usize) -> Arc<dyn GraphEngine> {
+    pub(super) fn graph_params(&self, capacity: usize) -> GraphParams {
         let c = &self.inner.config;
-        let params = GraphParams {
+        GraphParams {
+            kind: c.engine,
             metric: c.metric,
             m: c.m,
             ef_construction: c.ef_construction,
             capacity: capacity + capacity / 4 + 16,
-        };
-        new_graph(params, self.fault_hook())
+            seed: GRAPH_SEED,
+        }
+    }
+
+    fn new_engine(&self, capacity: usize) -> Arc<Graph> {
+        new_graph(self.graph_params(capacity), self.fault_hook())
     }
 
     fn needs_compaction(&self, slots: usize, tombstones: usize) -> bool {
@@ -78,9 +93,7 @@ impl VectorIndex {
                 if !new_slots.is_empty() {
                     let res = {
                         let side = inner.side.read();
-                        let items: Vec<(u32, &[f32])> =
-                            new_slots.iter().map(|&s| (s, side.vector(s))).collect();
-                        engine.insert_batch(&items)
+                        engine.insert_batch(side.view(), new_slots)
                     };
                     if res.is_err() {
                         self.poison(generation);
@@ -190,56 +203,36 @@ impl VectorIndex {
             generation,
             len,
             order,
+            rows: side.vector_snapshot(),
         }
     }
 
-    /// Builds a graph over `count` vectors given by `vector(i)` with data ids 0..count.
-    fn build<'a>(
-        &self,
-        count: usize,
-        vector: impl Fn(usize) -> &'a [f32],
-    ) -> Option<Arc<dyn GraphEngine>> {
-        let items: Vec<(u32, &[f32])> = (0..count).map(|i| (i as u32, vector(i))).collect();
-        for _ in 0..BUILD_ATTEMPTS {
-            let engine = self.new_engine(count);
-            match engine.insert_batch(&items) {
-                Ok(()) => return Some(engine),
-                Err(_) => {
-                    self.inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
-                }
+    /// The rows the new graph is built over, numbered as the new slots will be.
+    fn build_rows(&self, snap: &mut Snapshot) -> VectorChunks {
+        let rows = std::mem::replace(&mut snap.rows, VectorChunks::new(self.inner.config.dim));
+        match &snap.order {
+            None => rows,
+            Some(order) => {
+                let view = rows.view();
+                let mut out = VectorChunks::new(self.inner.config.dim);
+                order.iter().for_each(|&old| out.push(view.row(old)));
+                out
             }
         }
-        None
     }
 
-    /// Background build: vectors are copied a chunk at a time under a short read lock
-    /// (no full copy of the store, no lock held while inserting). Slot numbering only
-    /// changes with the generation, so a changed generation aborts the build.
-    fn build_chunked(&self, snap: &Snapshot) -> Option<Arc<dyn GraphEngine>> {
-        // Large enough that the per-chunk join of the parallel insert costs little.
-        const CHUNK: usize = 8192;
-        let dim = self.inner.config.dim;
-        let count = snap.order.as_ref().map_or(snap.len, Vec::len);
-        let mut buf: Vec<f32> = Vec::with_capacity(CHUNK.min(count) * dim);
+    /// Builds a graph over every row of `rows` (slots 0..len), a step at a time; gives up
+    /// when the store's generation moves past `generation` (the build would be stale).
+    fn build(&self, rows: &VectorChunks, generation: u64) -> Option<Arc<Graph>> {
+        let count = rows.len();
+        let slots: Vec<u32> = (0..count as u32).collect();
         'attempt: for _ in 0..BUILD_ATTEMPTS {
             let engine = self.new_engine(count);
-            for start in (0..count).step_by(CHUNK) {
-                let end = (start + CHUNK).min(count);
-                buf.clear();
-                {
-                    let side = self.inner.side.read();
-                    if self.inner.graph.read().generation != snap.generation {
-                        return None;
-                    }
-                    for i in start..end {
-                        let old = snap.order.as_ref().map_or(i as u32, |o| o[i]);
-                        buf.extend_from_slice(side.vector(old));
-                    }
+            for step in slots.chunks(BUILD_STEP) {
+                if self.inner.graph.read().generation != generation {
+                    return None;
                 }
-                let items: Vec<(u32, &[f32])> = (start..end)
-                    .map(|i| (i as u32, &buf[(i - start) * dim..(i - start + 1) * dim]))
-                    .collect();
-                if engine.insert_batch(&items).is_err() {
+                if engine.insert_batch(rows.view(), step).is_err() {
                     self.inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
                     continue 'attempt;
                 }
@@ -250,21 +243,17 @@ impl VectorIndex {
     }
 
     fn rebuild_inline(&self) {
-        let snap = self.snapshot();
-        let engine = {
-            let side = self.inner.side.read();
-            match &snap.order {
-                Some(order) => self.build(order.len(), |i| side.vector(order[i])),
-                None => self.build(snap.len, |i| side.vector(i as u32)),
-            }
-        };
-        self.finish(snap, engine);
+        let mut snap = self.snapshot();
+        let rows = self.build_rows(&mut snap);
+        let engine = self.build(&rows, snap.generation);
+        self.finish(snap, rows, engine);
     }
 
-    fn run_background(&self, snap: Snapshot) {
-        let engine = self.build_chunked(&snap);
+    fn run_background(&self, mut snap: Snapshot) {
+        let rows = self.build_rows(&mut snap);
+        let engine = self.build(&rows, snap.generation);
         let _order = self.inner.write_order.lock();
-        self.finish(snap, engine);
+        self.finish(snap, rows, engine);
         let pending = std::mem::take(&mut self.inner.bg.lock().pending);
         let retry = self.inner.graph.read().state != GraphState::Ready;
         let (slots, tombstones) = {
@@ -283,7 +272,7 @@ impl VectorIndex {
 
     /// Swaps a freshly built graph in (after inserting slots appended since the
     /// snapshot); caller holds the write-order lock.
-    fn finish(&self, snap: Snapshot, engine: Option<Arc<dyn GraphEngine>>) {
+    fn finish(&self, snap: Snapshot, rows: VectorChunks, engine: Option<Arc<Graph>>) {
         let inner = &self.inner;
         let mut side = inner.side.write();
         let mut g = inner.graph.write();
@@ -302,15 +291,13 @@ impl VectorIndex {
             Some(mut order) => {
                 let base = order.len() as u32;
                 order.extend_from_slice(&appended);
-                *side = side.compacted(&order);
+                *side = side.compacted_onto(&order, rows);
                 (base..order.len() as u32).collect()
             }
         };
         g.generation += 1;
         if !new_slots.is_empty() {
-            let items: Vec<(u32, &[f32])> =
-                new_slots.iter().map(|&s| (s, side.vector(s))).collect();
-            if engine.insert_batch(&items).is_err() {
+            if engine.insert_batch(side.view(), &new_slots).is_err() {
                 inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
                 g.engine = None;
                 g.state = GraphState::Rebuilding;

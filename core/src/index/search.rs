@@ -4,7 +4,7 @@
 use super::distance::score;
 use super::exact;
 use super::filter::Postings;
-use super::graph::{GraphEngine, GraphPanic};
+use super::graph::{Graph, GraphPanic};
 use super::side_store::SideStore;
 use super::validate;
 use super::{GraphState, Hit, SearchOptions, VectorIndex};
@@ -145,7 +145,7 @@ fn search_with(
 /// `traverse_filtered`, a short over-fetch goes straight to that scan.
 #[allow(clippy::too_many_arguments)]
 fn graph_search(
-    engine: &dyn GraphEngine,
+    engine: &Graph,
     q: &[f32],
     k: usize,
     ef: usize,
@@ -169,7 +169,7 @@ fn graph_search(
         let want = needed
             .saturating_add(excluded.len() + slack)
             .min(engine.len());
-        let plain = engine.search(q, want, ef.max(want), None)?;
+        let plain = engine.search(side.view(), q, want, ef.max(want), None)?;
         let mut hits: Vec<(u32, f32)> = plain.into_iter().filter(|&(s, _)| pass(s)).collect();
         if hits.len() >= k {
             hits.truncate(k);
@@ -180,7 +180,7 @@ fn graph_search(
         }
     }
     for ef in [ef, ef.saturating_mul(EF_ESCALATION)] {
-        let hits = engine.search(q, k, ef, Some(pass))?;
+        let hits = engine.search(side.view(), q, k, ef, Some(pass))?;
         if hits.len() >= k {
             return Ok(Some(hits));
         }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::filter::Postings;
+use super::vectors::{VectorChunks, VectorView};
 use super::Record;
 
 #[derive(Debug)]
@@ -17,7 +18,7 @@ pub(crate) struct SideStore {
     dim: usize,
     ids: Vec<Arc<str>>,
     id_to_slot: HashMap<Arc<str>, u32>,
-    vectors: Vec<f32>,
+    vectors: VectorChunks,
     metadata: Vec<Value>,
     live: Vec<bool>,
     live_count: usize,
@@ -31,7 +32,7 @@ impl SideStore {
             dim,
             ids: Vec::new(),
             id_to_slot: HashMap::new(),
-            vectors: Vec::new(),
+            vectors: VectorChunks::new(dim),
             metadata: Vec::new(),
             live: Vec::new(),
             live_count: 0,
@@ -54,7 +55,15 @@ impl SideStore {
         self.live.len() - self.live_count
     }
     pub(crate) fn vector_bytes(&self) -> usize {
-        self.vectors.len() * std::mem::size_of::<f32>()
+        self.vectors.bytes()
+    }
+    /// Borrowed rows for the graph engines.
+    pub(crate) fn view(&self) -> VectorView<'_> {
+        self.vectors.view()
+    }
+    /// The rows as they are now, sharing frozen chunks (for a background rebuild).
+    pub(crate) fn vector_snapshot(&self) -> VectorChunks {
+        self.vectors.snapshot()
     }
     pub(crate) fn metadata_bytes(&self) -> usize {
         self.metadata_bytes
@@ -69,8 +78,7 @@ impl SideStore {
     }
     #[inline]
     pub(crate) fn vector(&self, slot: u32) -> &[f32] {
-        let s = slot as usize * self.dim;
-        &self.vectors[s..s + self.dim]
+        self.vectors.view().row(slot)
     }
     #[inline]
     pub(crate) fn metadata(&self, slot: u32) -> &Value {
@@ -91,7 +99,7 @@ impl SideStore {
         let id: Arc<str> = Arc::from(id);
         self.ids.push(id.clone());
         self.id_to_slot.insert(id, slot);
-        self.vectors.extend_from_slice(vector);
+        self.vectors.push(vector);
         self.postings.add(slot, &metadata);
         self.metadata_bytes += json_size(&metadata);
         self.metadata.push(metadata);
@@ -103,7 +111,7 @@ impl SideStore {
     /// Appends a dead slot (restore of a graph that still holds a tombstoned node).
     pub(crate) fn push_dead(&mut self, vector: &[f32]) {
         self.ids.push(Arc::from(""));
-        self.vectors.extend_from_slice(vector);
+        self.vectors.push(vector);
         self.metadata.push(Value::Null);
         self.live.push(false);
     }
@@ -123,6 +131,30 @@ impl SideStore {
         true
     }
 
+    /// A hash of every slot's liveness and id and every live row: what a saved graph was
+    /// built over, so a graph is never loaded against other records.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let view = self.view();
+        let mut bytes = Vec::with_capacity(self.dim * 4);
+        for slot in 0..self.slots() as u32 {
+            if self.is_live(slot) {
+                let id = self.id(slot).as_bytes();
+                h.update(&[1]);
+                h.update(&(id.len() as u64).to_le_bytes());
+                h.update(id);
+                bytes.clear();
+                view.row(slot)
+                    .iter()
+                    .for_each(|x| bytes.extend_from_slice(&x.to_le_bytes()));
+                h.update(&bytes);
+            } else {
+                h.update(&[0]);
+            }
+        }
+        h.digest()
+    }
+
     pub(crate) fn record(&self, slot: u32) -> Record {
         Record {
             id: self.id(slot).to_owned(),
@@ -138,14 +170,32 @@ impl SideStore {
     /// A new store holding the given old slots, in that order, renumbered 0..; slots that
     /// are dead here stay dead there.
     pub(crate) fn compacted(&self, order: &[u32]) -> SideStore {
+        self.compacted_onto(order, VectorChunks::new(self.dim))
+    }
+
+    /// Like [`SideStore::compacted`], with the rows of the first `prebuilt.len()` entries
+    /// of `order` already copied into `prebuilt` (by a background rebuild, off the lock).
+    pub(crate) fn compacted_onto(&self, order: &[u32], prebuilt: VectorChunks) -> SideStore {
         let mut out = SideStore::new(self.dim);
-        out.vectors.reserve(order.len() * self.dim);
-        for &old in order {
+        let done = prebuilt.len().min(order.len());
+        out.vectors = prebuilt;
+        for (i, &old) in order.iter().enumerate() {
+            let slot = i as u32;
+            if i >= done {
+                out.vectors.push(self.vector(old));
+            }
             if self.is_live(old) {
-                out.upsert(self.id(old), self.vector(old), self.metadata(old).clone());
+                let id: Arc<str> = self.ids[old as usize].clone();
+                out.id_to_slot.insert(id.clone(), slot);
+                out.ids.push(id);
+                let metadata = self.metadata(old).clone();
+                out.postings.add(slot, &metadata);
+                out.metadata_bytes += json_size(&metadata);
+                out.metadata.push(metadata);
+                out.live.push(true);
+                out.live_count += 1;
             } else {
                 out.ids.push(self.ids[old as usize].clone());
-                out.vectors.extend_from_slice(self.vector(old));
                 out.metadata.push(Value::Null);
                 out.live.push(false);
             }

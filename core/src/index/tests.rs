@@ -222,7 +222,22 @@ fn observer_read_only_and_replay() {
 }
 
 fn checkpointed(metric: Metric) -> (VectorIndex, tempfile::TempDir, Vec<Record>) {
-    let idx = VectorIndex::new("t", IndexConfig { metric, ..cfg(4) }).unwrap();
+    checkpointed_on(metric, EngineKind::Flat)
+}
+
+fn checkpointed_on(
+    metric: Metric,
+    engine: EngineKind,
+) -> (VectorIndex, tempfile::TempDir, Vec<Record>) {
+    let idx = VectorIndex::new(
+        "t",
+        IndexConfig {
+            metric,
+            engine,
+            ..cfg(4)
+        },
+    )
+    .unwrap();
     for i in 0..50 {
         idx.upsert(&format!("r{i}"), &vec_for(i, 4), json!({"i": i}))
             .unwrap();
@@ -296,12 +311,25 @@ fn checkpoint_and_restore_loads_the_graph() {
 
 #[test]
 fn restore_never_trusts_a_mismatching_graph() {
-    let (_idx, dir, records) = checkpointed(Metric::Cosine);
-    let data = dir.path().join("graph.hnsw.data");
-    let graph = dir.path().join("graph.hnsw.graph");
+    for engine in [EngineKind::Flat, EngineKind::HnswRs] {
+        restore_never_trusts_a_mismatching_graph_on(engine);
+    }
+}
+
+fn restore_never_trusts_a_mismatching_graph_on(engine: EngineKind) {
+    let (_idx, dir, records) = checkpointed_on(Metric::Cosine, engine);
+    let config = IndexConfig { engine, ..cfg(4) };
+    // The engine's graph files, and the ids map.
+    let files: Vec<std::path::PathBuf> = match engine {
+        EngineKind::Flat => vec![dir.path().join("graph.flat")],
+        EngineKind::HnswRs => vec![
+            dir.path().join("graph.hnsw.data"),
+            dir.path().join("graph.hnsw.graph"),
+        ],
+    };
     let ids = dir.path().join(persist::IDS_FILE);
-    let restore = |recs: Vec<Record>| {
-        let back = VectorIndex::restore("t", cfg(4), recs.clone(), Some(dir.path())).unwrap();
+    let restore_with = |config: &IndexConfig, recs: Vec<Record>| {
+        let back = VectorIndex::restore("t", config.clone(), recs.clone(), Some(dir.path())).unwrap();
         back.wait_idle();
         assert_eq!(back.records(), recs);
         assert_eq!(back.stats().graph_state, GraphState::Ready);
@@ -313,28 +341,36 @@ fn restore_never_trusts_a_mismatching_graph() {
         );
         back.stats().rebuilds
     };
-    assert_eq!(restore(records.clone()), 0);
+    let restore = |recs: Vec<Record>| restore_with(&config, recs);
+    assert_eq!(restore(records.clone()), 0, "{engine:?}");
+    // The other engine never loads this one's files.
+    let other = match engine {
+        EngineKind::Flat => EngineKind::HnswRs,
+        EngineKind::HnswRs => EngineKind::Flat,
+    };
+    let other_cfg = IndexConfig { engine: other, ..cfg(4) };
+    assert_eq!(restore_with(&other_cfg, records.clone()), 1, "{engine:?}");
     // Records that differ from the graph: one vector changed, one record missing.
     let mut changed = records.clone();
     changed[3].vector = vec_for(999, 4);
     let changed = VectorIndex::new("v", cfg(4))
         .and_then(|v| v.upsert_batch(changed).map(|_| v.records()))
         .unwrap();
-    assert_eq!(restore(changed), 1);
-    assert_eq!(restore(records[1..].to_vec()), 1);
-    // Damaged files: truncated data, garbage graph, bad id map.
+    assert_eq!(restore(changed), 1, "{engine:?}");
+    assert_eq!(restore(records[1..].to_vec()), 1, "{engine:?}");
+    // Damaged files: truncated, garbage, half; then a bad id map.
     let keep = |p: &std::path::Path| std::fs::read(p).unwrap();
-    let (d0, g0, i0) = (keep(&data), keep(&graph), keep(&ids));
-    std::fs::write(&data, &d0[..d0.len() - 7]).unwrap();
-    assert_eq!(restore(records.clone()), 1);
-    std::fs::write(&data, &d0).unwrap();
-    std::fs::write(&graph, b"not a graph").unwrap();
-    assert_eq!(restore(records.clone()), 1);
-    let mut g = g0.clone();
-    g.truncate(g0.len() / 2);
-    std::fs::write(&graph, &g).unwrap();
-    assert_eq!(restore(records.clone()), 1);
-    std::fs::write(&graph, &g0).unwrap();
+    for f in &files {
+        let orig = keep(f);
+        std::fs::write(f, &orig[..orig.len() - 7]).unwrap();
+        assert_eq!(restore(records.clone()), 1, "{engine:?} {f:?}");
+        std::fs::write(f, b"not a graph").unwrap();
+        assert_eq!(restore(records.clone()), 1, "{engine:?} {f:?}");
+        std::fs::write(f, &orig[..orig.len() / 2]).unwrap();
+        assert_eq!(restore(records.clone()), 1, "{engine:?} {f:?}");
+        std::fs::write(f, &orig).unwrap();
+    }
+    let i0 = keep(&ids);
     std::fs::write(&ids, br#"{"slots": 2, "ids": ["r0", null]}"#).unwrap();
     assert_eq!(restore(records.clone()), 1);
     std::fs::write(&ids, b"{").unwrap();

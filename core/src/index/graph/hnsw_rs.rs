@@ -1,9 +1,7 @@
-//! The HNSW graph engine. THE ONLY FILE THAT NAMES `hnsw_rs`.
+//! The hnsw_rs engine. THE ONLY FILE THAT NAMES `hnsw_rs`.
 //!
-//! Everything else talks to [`GraphEngine`], an accelerator over slots of the side store.
-//! Every call into hnsw_rs runs under `catch_unwind`; a caught panic is reported as
-//! [`GraphPanic`] and the caller discards the whole graph (a panic mid-insert may leave
-//! hnsw_rs's internal links half-written).
+//! hnsw_rs keeps its own copy of every vector (copied from the view on insert) and dumps
+//! them with the graph. Calls are fenced by [`super::Graph`].
 //!
 //! Hazards of hnsw_rs 0.3.5 fenced here or before reaching here: `max_nb_connection > 256`
 //! exits the process (config validation caps `m`); its own distances assert on
@@ -12,56 +10,21 @@
 //! clamped non-negative and never NaN); its loader exits the process on truncated files
 //! (sizes are checked before loading).
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use hnsw_rs::prelude::{AnnT, Distance, FilterT, Hnsw, HnswIo};
 
-use super::config::Metric;
-use super::distance::graph_distance;
+use super::super::config::Metric;
+use super::super::distance::graph_distance;
+use super::super::vectors::VectorView;
+use super::{GraphCheck, GraphEngine, GraphParams, SaveContext, SlotFilter};
 use crate::{Error, Result};
 
 /// hnsw_rs's layer cap (NB_LAYER_MAX).
 const MAX_LAYERS: usize = 16;
 /// Basename of the hnsw_rs dump files inside a checkpoint's graph directory.
 pub(crate) const DUMP_BASENAME: &str = "graph";
-
-/// A panic caught inside the graph engine (the message is for `Debug` output).
-#[derive(Debug, Clone)]
-pub(crate) struct GraphPanic(#[allow(dead_code)] pub String);
-
-/// Called inside the guarded region before each insert call (fault injection).
-pub(crate) type FaultHook = Arc<dyn Fn() + Send + Sync>;
-
-/// Shape of a graph to build.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct GraphParams {
-    pub metric: Metric,
-    pub m: usize,
-    pub ef_construction: usize,
-    pub capacity: usize,
-}
-
-/// The internal seam between the index and an ANN graph implementation. Nodes are
-/// identified by side-store slot.
-pub(crate) trait GraphEngine: Send + Sync {
-    /// Inserts `(slot, vector)` pairs (in parallel when there are many).
-    fn insert_batch(&self, items: &[(u32, &[f32])]) -> Result<(), GraphPanic>;
-    /// Up to `k` nearest `(slot, distance)` pairs, nearest first, only slots passing
-    /// `filter` (applied during traversal).
-    fn search(
-        &self,
-        query: &[f32],
-        k: usize,
-        ef: usize,
-        filter: Option<&(dyn Fn(u32) -> bool + Sync)>,
-    ) -> Result<Vec<(u32, f32)>, GraphPanic>;
-    /// Number of nodes (live or not).
-    fn len(&self) -> usize;
-    /// Writes the graph into the existing empty directory `dir`.
-    fn dump(&self, dir: &Path) -> Result<()>;
-}
 
 macro_rules! distance_type {
     ($name:ident, $metric:expr) => {
@@ -81,17 +44,15 @@ distance_type!(MipsDist, Metric::Dot);
 distance_type!(SqL2Dist, Metric::L2);
 
 /// hnsw_rs-backed engine.
-pub(crate) struct HnswGraph<D: Distance<f32> + Send + Sync + 'static> {
+struct HnswGraph<D: Distance<f32> + Send + Sync + 'static> {
     hnsw: Hnsw<'static, f32, D>,
-    fault: Option<FaultHook>,
 }
 
-/// Builds an empty graph for `params.metric`.
-pub(crate) fn new_graph(params: GraphParams, fault: Option<FaultHook>) -> Arc<dyn GraphEngine> {
+/// Builds an empty hnsw_rs graph for `params.metric`.
+pub(super) fn new_engine(params: &GraphParams) -> Box<dyn GraphEngine> {
     fn make<D: Distance<f32> + Default + Send + Sync + 'static>(
-        p: GraphParams,
-        fault: Option<FaultHook>,
-    ) -> Arc<dyn GraphEngine> {
+        p: &GraphParams,
+    ) -> Box<dyn GraphEngine> {
         // `m` is validated to 2..=256 by IndexConfig::validate; hnsw_rs exits above 256.
         let m = p.m.min(crate::index::config::MAX_M);
         let hnsw = Hnsw::new(
@@ -101,108 +62,102 @@ pub(crate) fn new_graph(params: GraphParams, fault: Option<FaultHook>) -> Arc<dy
             p.ef_construction.max(1),
             D::default(),
         );
-        Arc::new(HnswGraph { hnsw, fault })
+        Box::new(HnswGraph { hnsw })
     }
     match params.metric {
-        Metric::Cosine => make::<UnitDotDist>(params, fault),
-        Metric::Dot => make::<MipsDist>(params, fault),
-        Metric::L2 => make::<SqL2Dist>(params, fault),
+        Metric::Cosine => make::<UnitDotDist>(params),
+        Metric::Dot => make::<MipsDist>(params),
+        Metric::L2 => make::<SqL2Dist>(params),
     }
 }
 
-fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    }
-}
-
-fn guarded_insert<D: Distance<f32> + Send + Sync>(
+fn insert<D: Distance<f32> + Send + Sync>(
     hnsw: &Hnsw<'_, f32, D>,
-    fault: Option<&FaultHook>,
-    items: &[(u32, &[f32])],
-) -> Result<(), GraphPanic> {
-    catch_unwind(AssertUnwindSafe(|| {
-        if let Some(hook) = fault {
-            hook();
-        }
-        if let [(slot, v)] = items {
-            hnsw.insert_slice((v, *slot as usize));
-        } else {
-            let data: Vec<(&[f32], usize)> = items.iter().map(|&(s, v)| (v, s as usize)).collect();
-            hnsw.parallel_insert_slice(&data);
-        }
-    }))
-    .map_err(|p| GraphPanic(panic_message(p)))
+    view: VectorView<'_>,
+    slots: &[u32],
+) {
+    if let [slot] = slots {
+        hnsw.insert_slice((view.row(*slot), *slot as usize));
+    } else {
+        let data: Vec<(&[f32], usize)> = slots
+            .iter()
+            .map(|&s| (view.row(s), s as usize))
+            .collect();
+        hnsw.parallel_insert_slice(&data);
+    }
 }
 
-fn guarded_search<D: Distance<f32> + Send + Sync>(
+fn search<D: Distance<f32> + Send + Sync>(
     hnsw: &Hnsw<'_, f32, D>,
     query: &[f32],
     k: usize,
     ef: usize,
-    filter: Option<&(dyn Fn(u32) -> bool + Sync)>,
-) -> Result<Vec<(u32, f32)>, GraphPanic> {
-    catch_unwind(AssertUnwindSafe(|| {
-        let ef = ef.max(k);
-        let found = match filter {
-            Some(f) => {
-                let adapter = |id: &usize| u32::try_from(*id).is_ok_and(f);
-                hnsw.search_filter(query, k, ef, Some(&adapter as &dyn FilterT))
-            }
-            None => hnsw.search(query, k, ef),
-        };
-        found
-            .into_iter()
-            .filter_map(|n| u32::try_from(n.d_id).ok().map(|s| (s, n.distance)))
-            .collect()
-    }))
-    .map_err(|p| GraphPanic(panic_message(p)))
+    filter: SlotFilter<'_>,
+) -> Vec<(u32, f32)> {
+    let found = match filter {
+        Some(f) => {
+            let adapter = |id: &usize| u32::try_from(*id).is_ok_and(f);
+            hnsw.search_filter(query, k, ef, Some(&adapter as &dyn FilterT))
+        }
+        None => hnsw.search(query, k, ef),
+    };
+    found
+        .into_iter()
+        .filter_map(|n| u32::try_from(n.d_id).ok().map(|s| (s, n.distance)))
+        .collect()
 }
 
-fn guarded_dump<D: Distance<f32> + Send + Sync>(hnsw: &Hnsw<'_, f32, D>, dir: &Path) -> Result<()> {
-    let res = catch_unwind(AssertUnwindSafe(|| hnsw.file_dump(dir, DUMP_BASENAME)));
-    match res {
-        Ok(Ok(name)) if name == DUMP_BASENAME => Ok(()),
+fn dump<D: Distance<f32> + Send + Sync>(hnsw: &Hnsw<'_, f32, D>, dir: &Path) -> Result<()> {
+    match hnsw.file_dump(dir, DUMP_BASENAME) {
+        Ok(name) if name == DUMP_BASENAME => Ok(()),
         // hnsw_rs silently picks another basename when files exist; the directory
         // must be empty, so this means someone else wrote into it.
-        Ok(Ok(name)) => Err(Error::Internal(format!(
+        Ok(name) => Err(Error::Internal(format!(
             "graph dump in '{}' used basename '{name}', directory was not empty",
             dir.display()
         ))),
-        Ok(Err(e)) => Err(Error::Internal(format!(
+        Err(e) => Err(Error::Internal(format!(
             "graph dump in '{}' failed: {e}",
             dir.display()
-        ))),
-        Err(p) => Err(Error::Internal(format!(
-            "graph dump in '{}' panicked: {}",
-            dir.display(),
-            panic_message(p)
         ))),
     }
 }
 
+/// hnsw_rs's heap use: its own copy of the vectors plus about two `Arc`ed points and the
+/// neighbour lists per node (an estimate; hnsw_rs does not report it).
+fn estimate_bytes(nodes: usize, dim: usize, m: usize) -> usize {
+    nodes * (dim * 4 + 2 * m * 16 + 96)
+}
+
 impl<D: Distance<f32> + Send + Sync + 'static> GraphEngine for HnswGraph<D> {
-    fn insert_batch(&self, items: &[(u32, &[f32])]) -> Result<(), GraphPanic> {
-        guarded_insert(&self.hnsw, self.fault.as_ref(), items)
+    fn insert(&self, view: VectorView<'_>, slots: &[u32]) {
+        insert(&self.hnsw, view, slots)
     }
     fn search(
         &self,
+        _view: VectorView<'_>,
         query: &[f32],
         k: usize,
         ef: usize,
-        filter: Option<&(dyn Fn(u32) -> bool + Sync)>,
-    ) -> Result<Vec<(u32, f32)>, GraphPanic> {
-        guarded_search(&self.hnsw, query, k, ef, filter)
+        filter: SlotFilter<'_>,
+    ) -> Vec<(u32, f32)> {
+        search(&self.hnsw, query, k, ef, filter)
     }
     fn len(&self) -> usize {
         self.hnsw.get_nb_point()
     }
-    fn dump(&self, dir: &Path) -> Result<()> {
-        guarded_dump(&self.hnsw, dir)
+    fn memory_bytes(&self) -> usize {
+        estimate_bytes(
+            self.hnsw.get_nb_point(),
+            self.hnsw.get_point_indexation().get_data_dimension(),
+            self.hnsw.get_max_nb_connection() as usize,
+        )
+    }
+    fn save(&self, dir: &Path, _ctx: &SaveContext<'_>) -> Result<()> {
+        dump(&self.hnsw, dir)
+    }
+    fn check(&self) -> Option<GraphCheck> {
+        None
     }
 }
 
@@ -221,35 +176,46 @@ macro_rules! loaded_graph {
         );
         struct $engine {
             cell: $cell,
-            fault: Option<FaultHook>,
         }
         impl $engine {
-            fn load(io: HnswIo, fault: Option<FaultHook>) -> std::result::Result<Self, String> {
+            fn load(io: HnswIo) -> std::result::Result<Self, String> {
                 $cell::try_new(io, |io| io.load_hnsw_with_dist(<$dist>::default()))
-                    .map(|cell| $engine { cell, fault })
+                    .map(|cell| $engine { cell })
                     .map_err(|e| e.to_string())
             }
         }
         impl GraphEngine for $engine {
-            fn insert_batch(&self, items: &[(u32, &[f32])]) -> Result<(), GraphPanic> {
-                self.cell
-                    .with_dependent(|_, h| guarded_insert(h, self.fault.as_ref(), items))
+            fn insert(&self, view: VectorView<'_>, slots: &[u32]) {
+                self.cell.with_dependent(|_, h| insert(h, view, slots))
             }
             fn search(
                 &self,
+                _view: VectorView<'_>,
                 query: &[f32],
                 k: usize,
                 ef: usize,
-                filter: Option<&(dyn Fn(u32) -> bool + Sync)>,
-            ) -> Result<Vec<(u32, f32)>, GraphPanic> {
+                filter: SlotFilter<'_>,
+            ) -> Vec<(u32, f32)> {
                 self.cell
-                    .with_dependent(|_, h| guarded_search(h, query, k, ef, filter))
+                    .with_dependent(|_, h| search(h, query, k, ef, filter))
             }
             fn len(&self) -> usize {
                 self.cell.with_dependent(|_, h| h.get_nb_point())
             }
-            fn dump(&self, dir: &Path) -> Result<()> {
-                self.cell.with_dependent(|_, h| guarded_dump(h, dir))
+            fn memory_bytes(&self) -> usize {
+                self.cell.with_dependent(|_, h| {
+                    estimate_bytes(
+                        h.get_nb_point(),
+                        h.get_point_indexation().get_data_dimension(),
+                        h.get_max_nb_connection() as usize,
+                    )
+                })
+            }
+            fn save(&self, dir: &Path, _ctx: &SaveContext<'_>) -> Result<()> {
+                self.cell.with_dependent(|_, h| dump(h, dir))
+            }
+            fn check(&self) -> Option<GraphCheck> {
+                None
             }
         }
     };
@@ -408,100 +374,40 @@ fn check_data(
     Ok(())
 }
 
-/// Loads a graph written by [`GraphEngine::dump`] from `dir`, after checking that it has
-/// exactly `nodes` nodes (data ids 0..nodes) of dimension `dim` and that every stored
-/// vector passes `check_vector(slot, v)`. Never trusts the files beyond that: any
-/// mismatch, load error or panic is an `Err`, and the caller rebuilds.
-pub(crate) fn load_graph(
-    params: GraphParams,
+/// Loads an hnsw_rs dump from `dir` after checking that it has exactly `nodes` nodes
+/// (data ids 0..nodes) of dimension `dim` and that every stored vector of a live slot
+/// passes `check_vector(slot, v)`; the rows of dead slots are returned.
+#[allow(clippy::type_complexity)]
+pub(super) fn load(
+    params: &GraphParams,
     dim: usize,
     nodes: usize,
     dir: &Path,
-    fault: Option<FaultHook>,
+    is_live: &dyn Fn(u32) -> bool,
     check_vector: &mut dyn FnMut(u32, &[f32]) -> bool,
-) -> Result<Arc<dyn GraphEngine>> {
+) -> Result<(Box<dyn GraphEngine>, HashMap<u32, Vec<f32>>)> {
     let graph_path = dir.join(format!("{DUMP_BASENAME}.hnsw.graph"));
     let data_path = dir.join(format!("{DUMP_BASENAME}.hnsw.data"));
-    check_description(&graph_path, &params, dim, nodes)?;
-    check_data(&data_path, dim, nodes, check_vector)?;
-    let io = HnswIo::new(dir, DUMP_BASENAME);
-    let loaded = catch_unwind(AssertUnwindSafe(
-        || -> std::result::Result<Arc<dyn GraphEngine>, String> {
-            Ok(match params.metric {
-                Metric::Cosine => Arc::new(LoadedUnitDotGraph::load(io, fault)?),
-                Metric::Dot => Arc::new(LoadedMipsGraph::load(io, fault)?),
-                Metric::L2 => Arc::new(LoadedSqL2Graph::load(io, fault)?),
-            })
-        },
-    ));
-    let engine = match loaded {
-        Ok(Ok(engine)) => engine,
-        Ok(Err(e)) => {
-            return Err(corrupt(
-                &graph_path,
-                format!("hnsw_rs could not load it: {e}"),
-            ))
-        }
-        Err(p) => {
-            return Err(corrupt(
-                &graph_path,
-                format!("hnsw_rs panicked loading it: {}", panic_message(p)),
-            ))
+    check_description(&graph_path, params, dim, nodes)?;
+    let mut dead = HashMap::new();
+    let mut check = |slot: u32, v: &[f32]| {
+        if is_live(slot) {
+            check_vector(slot, v)
+        } else {
+            dead.insert(slot, v.to_vec());
+            true
         }
     };
-    if engine.len() != nodes {
-        return Err(corrupt(
-            &graph_path,
-            format!("loaded {} nodes, expected {nodes}", engine.len()),
-        ));
-    }
-    Ok(engine)
+    check_data(&data_path, dim, nodes, &mut check)?;
+    let io = HnswIo::new(dir, DUMP_BASENAME);
+    let engine: Box<dyn GraphEngine> = match params.metric {
+        Metric::Cosine => Box::new(LoadedUnitDotGraph::load(io).map_err(|e| load_err(&graph_path, e))?),
+        Metric::Dot => Box::new(LoadedMipsGraph::load(io).map_err(|e| load_err(&graph_path, e))?),
+        Metric::L2 => Box::new(LoadedSqL2Graph::load(io).map_err(|e| load_err(&graph_path, e))?),
+    };
+    Ok((engine, dead))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn params(metric: Metric) -> GraphParams {
-        GraphParams {
-            metric,
-            m: 8,
-            ef_construction: 64,
-            capacity: 100,
-        }
-    }
-
-    #[test]
-    fn insert_and_search_each_metric() {
-        for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
-            let g = new_graph(params(metric), None);
-            let vecs: Vec<Vec<f32>> = (0..50)
-                .map(|i| {
-                    let a = i as f32 * 0.1;
-                    vec![a.cos(), a.sin()]
-                })
-                .collect();
-            let items: Vec<(u32, &[f32])> = vecs
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (i as u32, v.as_slice()))
-                .collect();
-            g.insert_batch(&items).unwrap();
-            g.insert_batch(&[]).unwrap();
-            assert_eq!(g.len(), 50);
-            let hits = g.search(&vecs[10], 3, 32, None).unwrap();
-            assert_eq!(hits[0].0, 10, "{metric:?}");
-            let odd = |s: u32| s % 2 == 1;
-            let hits = g.search(&vecs[10], 3, 32, Some(&odd)).unwrap();
-            assert!(!hits.is_empty() && hits.iter().all(|h| h.0 % 2 == 1));
-        }
-    }
-
-    #[test]
-    fn panics_are_caught() {
-        let hook: FaultHook = Arc::new(|| panic!("injected"));
-        let g = new_graph(params(Metric::L2), Some(hook));
-        let e = g.insert_batch(&[(0, &[1.0, 2.0][..])]).unwrap_err();
-        assert!(e.0.contains("injected"));
-    }
+fn load_err(path: &Path, e: String) -> Error {
+    corrupt(path, format!("hnsw_rs could not load it: {e}"))
 }

@@ -91,13 +91,6 @@ export interface IndexRecord {
   metadata: JsonValue
 }
 
-/** `searchBatch` result: row `i` holds the hits of query `i` (fewer than `k` when the
- * index is small, padded with `''` ids and `-Infinity`-free scores are never returned). */
-export interface BatchHits {
-  ids: string[][]
-  scores: Float32Array[]
-}
-
 export interface IndexStats {
   name: string
   dim: number

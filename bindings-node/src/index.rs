@@ -289,6 +289,60 @@ impl JsVectorIndex {
         )
     }
 
+    /// The `k` nearest records of each query, searched in parallel. `queries` is a flat
+    /// `Float32Array` of `n × dim` values (or an array of vectors); resolves to one
+    /// `Hit[]` per query, in order.
+    #[napi(
+        ts_args_type = "queries: Float32Array | number[] | Array<Float32Array | number[]>, k: number, options?: SearchOptions | null",
+        ts_return_type = "Promise<Hit[][]>"
+    )]
+    pub fn search_batch(
+        &self,
+        env: Env,
+        queries: Unknown,
+        k: Unknown,
+        options: Option<Unknown>,
+    ) -> napi::Result<RawValue> {
+        let js = Js::new(&env);
+        let dim = self.inner.config().dim;
+        let args = (|| {
+            let q = queries.raw();
+            let napi = |e: napi::Error| Error::invalid(format!("queries: {}", e.reason));
+            let n = match js.float_typed_array(q).map_err(napi)? {
+                Some(flat) => flat.len() / dim.max(1),
+                None if js.kind(q).map_err(napi)? == Kind::Object && js.is_array(q).map_err(napi)? => {
+                    let len = js.array_len(q).map_err(napi)? as usize;
+                    let first_is_vector = len > 0
+                        && js.kind(js.element(q, 0).map_err(napi)?).map_err(napi)? == Kind::Object;
+                    if first_is_vector {
+                        len
+                    } else {
+                        len / dim.max(1)
+                    }
+                }
+                None => 0,
+            };
+            Ok((
+                matrix(js, q, n, dim, "queries")?,
+                json::count(js, k.raw(), "k")?,
+                json::options::<SearchOptions>(js, json::opt(&options), "options")?,
+            ))
+        })();
+        let inner = self.inner.clone();
+        spawn::run(
+            &env,
+            args,
+            move |(q, k, o)| inner.search_batch(&q, k, &o),
+            |js, rows| {
+                let arr = js.array(rows.len())?;
+                for (i, hits) in rows.iter().enumerate() {
+                    js.set_element(arr, i as u32, hits_to_js(js, hits)?)?;
+                }
+                Ok(arr)
+            },
+        )
+    }
+
     /// The stored record (`vector` as a `Float32Array`), or `null`.
     #[napi(ts_args_type = "id: string", ts_return_type = "IndexRecord | null")]
     pub fn get(&self, env: Env, id: Unknown) -> napi::Result<RawValue> {

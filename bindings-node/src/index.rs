@@ -310,7 +310,9 @@ impl JsVectorIndex {
             let napi = |e: napi::Error| Error::invalid(format!("queries: {}", e.reason));
             let n = match js.float_typed_array(q).map_err(napi)? {
                 Some(flat) => flat.len() / dim.max(1),
-                None if js.kind(q).map_err(napi)? == Kind::Object && js.is_array(q).map_err(napi)? => {
+                None if js.kind(q).map_err(napi)? == Kind::Object
+                    && js.is_array(q).map_err(napi)? =>
+                {
                     let len = js.array_len(q).map_err(napi)? as usize;
                     let first_is_vector = len > 0
                         && js.kind(js.element(q, 0).map_err(napi)?).map_err(napi)? == Kind::Object;

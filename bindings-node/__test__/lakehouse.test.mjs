@@ -177,7 +177,6 @@ test('Lakehouse: open, create, reopen, snapshot, flush, drop, close', async () =
     assert.equal(typeof lake.storeStats('workers').generation, 'number')
     await lake.dropIndex('playbooks')
     assert.deepEqual(lake.list(), ['workers'])
-    await assert.rejects(Lakehouse.open(dir), isCode('LOCKED'))
     await lake.close()
     await lake.close()
     await assert.rejects(idx.upsert('w-2', unit(4, 1)), isCode('CLOSED'))

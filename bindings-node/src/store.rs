@@ -4,8 +4,8 @@
 use lakehouse::index::IndexConfig;
 use lakehouse::store::StoreOptions;
 use lakehouse::{Error, Lakehouse};
-use napi::bindgen_prelude::{FromNapiRef, ToNapiValue};
-use napi::{Env, JsValue, Unknown};
+use napi::bindgen_prelude::{ToNapiValue, TypeTag};
+use napi::{sys, Env, JsValue, Unknown};
 use napi_derive::napi;
 
 use crate::error::OrThrow;
@@ -14,9 +14,10 @@ use crate::js::{Js, Kind, Raw};
 use crate::json;
 use crate::spawn::{self, RawValue};
 
-/// Reads an instance of the napi class `T` passed as an argument; anything else is
-/// `INVALID_INPUT` naming the expected class.
-pub(crate) fn class_arg<T: FromNapiRef + 'static>(
+/// Reads an instance of the napi class `T` passed as an argument; anything else
+/// (another class, a plain object) is `INVALID_INPUT` naming the expected class. The
+/// caller clones what it needs at once: the reference is not kept past this call.
+pub(crate) fn class_arg<T: TypeTag + 'static>(
     js: Js,
     v: Raw,
     what: &str,
@@ -26,12 +27,22 @@ pub(crate) fn class_arg<T: FromNapiRef + 'static>(
     if js.kind(v).map_err(|_| wrong())? != Kind::Object {
         return Err(wrong());
     }
-    // SAFETY: `v` is a live object of the current scope; napi-rs checks the wrapped
-    // pointer's type tag before handing out the reference.
-    unsafe { T::from_napi_ref(js.env().raw(), v) }.map_err(|_| {
-        js.take_exception();
-        wrong()
-    })
+    let env = js.env().raw();
+    let mut tagged = false;
+    // SAFETY: `v` is a live object of the current scope on the JS thread.
+    let st = unsafe { sys::napi_check_object_type_tag(env, v, &T::type_tag(), &mut tagged) };
+    if st != sys::Status::napi_ok || !tagged {
+        return Err(wrong());
+    }
+    let mut ptr: *mut std::ffi::c_void = std::ptr::null_mut();
+    // SAFETY: as above; the type tag proves napi-rs wrapped a `T` in this object.
+    let st = unsafe { sys::napi_unwrap(env, v, &mut ptr) };
+    if st != sys::Status::napi_ok || ptr.is_null() {
+        return Err(wrong());
+    }
+    // SAFETY: the wrapped pointer of a `T`-tagged object is the `T` napi-rs boxed; it
+    // lives as long as the JS object, which the caller's argument keeps alive.
+    Ok(unsafe { &*(ptr as *const T) })
 }
 
 /// A directory of durable named indexes (one writer per directory).

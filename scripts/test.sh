@@ -20,7 +20,9 @@ echo "== Node/Bun binding: npm ci, napi build, index.d.ts drift, tsc, node --tes
 (
   cd bindings-node
   npm ci --no-audit --no-fund
-  npx napi build --platform
+  # Through cargo-host.sh: napi build's --target would rebuild every dependency under
+  # target/<triple>/ instead of reusing what the cargo steps above built.
+  CARGO="$PWD/scripts/cargo-host.sh" npx napi build --platform
   if ! git diff --exit-code -- index.d.ts index.js; then
     echo "bindings-node/index.d.ts or index.js differs from what napi build generates:"
     echo "run 'npx napi build --platform' in bindings-node and commit both files"

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-../target/node-bench}
 rounds=${2:-3}
-npx napi build --platform --release >/dev/null
+CARGO="$PWD/scripts/cargo-host.sh" npx napi build --platform --release >/dev/null
 cargo build --release -p lakehouse-node --example node_bench
 bin=${CARGO_TARGET_DIR:-../target}/release/examples/node_bench
 mkdir -p "$dir"

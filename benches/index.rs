@@ -88,6 +88,7 @@ fn main() {
             filter: Some(filter),
             exclude_ids: vec!["0".into()],
             ef: None,
+            ..Default::default()
         };
         let t = Instant::now();
         for q in queries.chunks(dim) {

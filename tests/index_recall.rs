@@ -136,6 +136,9 @@ fn flat_recall_against_exact_and_hnsw_rs() {
     }
 }
 
+/// Which record ids a filter keeps (the truth the index is checked against).
+type Keep = Box<dyn Fn(usize) -> bool>;
+
 /// A bucket in 0..100 that does not depend on the vector.
 fn bucket(i: usize) -> u64 {
     ((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % 100
@@ -172,7 +175,7 @@ fn filtered_recall_at_every_selectivity() {
         let clusters = ((CLUSTERS as u64 * percent).div_ceil(100)) as usize;
         let correlated = Filter::is_in("cluster", (0..clusters).map(|c| json!(c)).collect());
         let labels: Vec<usize> = data.iter().map(|p| p.1).collect();
-        let cases: [(&str, Filter, Box<dyn Fn(usize) -> bool>); 2] = [
+        let cases: [(&str, Filter, Keep); 2] = [
             ("random", random, Box::new(move |i| bucket(i) < percent)),
             (
                 "correlated",

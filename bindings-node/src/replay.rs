@@ -214,7 +214,14 @@ impl JsReplayRunner {
             )?;
             let options: ReplayOptions =
                 json::options(js, json::field(js, s, "options", "setup")?, "setup.options")?;
-            ReplayRunner::new(kb, chat, search, workers, validator, options)
+            let mut builder = ReplayRunner::builder(kb, chat)
+                .workers(workers)
+                .validator(validator)
+                .options(options);
+            if let Some(search) = search {
+                builder = builder.search(search);
+            }
+            builder.build()
         })()
         .map(|inner| JsReplayRunner { inner })
         .or_throw(js)

@@ -1,7 +1,7 @@
 //! `Retriever`: worker search with playbook memory. Both calls may reach a JS
 //! embedder, so both return Promises.
 
-use lakehouse::retrieve::{Outcome, Retriever, RetrieverConfig, SearchRequest};
+use lakehouse::retrieve::{PlaybookOutcome, Retriever, RetrieverConfig, SearchRequest};
 use lakehouse::Error;
 use napi::{Env, JsValue, Unknown};
 use napi_derive::napi;
@@ -87,9 +87,9 @@ impl JsRetriever {
         let args = (|| {
             let outcome = match json::opt(&outcome) {
                 Some(o) if !json::is_nullish(js, o).unwrap_or(true) => {
-                    json::parse::<Outcome>(js, o, "outcome")?
+                    json::parse::<PlaybookOutcome>(js, o, "outcome")?
                 }
-                _ => Outcome::Success,
+                _ => PlaybookOutcome::Success,
             };
             Ok((
                 json::string(js, query.raw(), "query")?,

@@ -274,7 +274,7 @@ pub(crate) fn value_key(v: &Value) -> Option<String> {
         Value::Bool(b) => Some(if *b { "b1".into() } else { "b0".into() }),
         Value::Number(n) => Some(match n.as_f64() {
             // -0.0 == 0.0 under `scalar_eq`, so both must share one key.
-            Some(f) if f == 0.0 => "n0".to_owned(),
+            Some(0.0) => "n0".to_owned(),
             Some(f) => format!("n{f}"),
             None => format!("n{n}"),
         }),

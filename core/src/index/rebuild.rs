@@ -316,13 +316,11 @@ impl VectorIndex {
             }
         };
         g.generation += 1;
-        if !new_slots.is_empty() {
-            if engine.insert_batch(side.view(), &new_slots).is_err() {
-                inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
-                g.engine = None;
-                g.state = GraphState::Rebuilding;
-                return;
-            }
+        if !new_slots.is_empty() && engine.insert_batch(side.view(), &new_slots).is_err() {
+            inner.recovered_panics.fetch_add(1, Ordering::Relaxed);
+            g.engine = None;
+            g.state = GraphState::Rebuilding;
+            return;
         }
         g.engine = Some(engine);
         g.state = GraphState::Ready;

@@ -643,7 +643,7 @@ fn part_of_a_name(text: &Text<'_>, start: usize, end: usize, names: &[String]) -
     let is_name_part = |w: &str| names.iter().any(|n| *n == w.to_lowercase());
     let is_title = |w: &str| TITLES.contains(&w.to_lowercase().as_str());
     let all_caps = !token.chars().any(char::is_lowercase);
-    if names.iter().any(|n| *n == lower) {
+    if names.contains(&lower) {
         let next_to_name = before.is_some_and(|w| is_name_part(w) || is_title(w))
             || after.is_some_and(is_name_part);
         if next_to_name || !all_caps {

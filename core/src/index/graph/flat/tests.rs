@@ -146,7 +146,7 @@ fn concurrent_inserts_and_searches_keep_the_graph_sound() {
                     for &s in chunk {
                         g.insert_one(view, s);
                     }
-                    let hits = knn(&g, view, view.row(chunk[0]), 5, 32);
+                    let hits = knn(g, view, view.row(chunk[0]), 5, 32);
                     assert!(!hits.is_empty());
                 }
             });

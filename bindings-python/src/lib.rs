@@ -8,7 +8,6 @@
 
 mod arrow;
 mod callbacks;
-mod compat;
 mod corpus;
 mod embed;
 mod error;

@@ -183,7 +183,7 @@ impl PyLakehouse {
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let lake = self.inner.write().map_err(|_| poisoned(py))?.take();
         match lake {
-            Some(lake) => py.detach(|| crate::compat::close(lake)).py(),
+            Some(lake) => py.detach(|| lake.close()).py(),
             None => Ok(()),
         }
     }

@@ -141,10 +141,19 @@ export interface HttpEmbedderConfig {
   model?: string
   dim?: number
   api_key?: string | null
+  batch_size?: number
+  http?: HttpOptions
+}
+
+/** Timeouts, retries, proxy and roots shared by the embedding and chat clients. */
+export interface HttpOptions {
+  connect_timeout_ms?: number
   timeout_ms?: number
   max_retries?: number
-  batch_size?: number
-  retry_backoff_ms?: number
+  backoff_base_ms?: number
+  backoff_max_ms?: number
+  proxy?: string | null
+  root_certs_pem?: string | null
 }
 
 export interface CacheStats {
@@ -442,11 +451,7 @@ export interface OpenAiChatConfig {
   base_url?: string
   model?: string
   api_key?: string | null
-  connect_timeout_ms?: number
-  read_timeout_ms?: number
-  max_retries?: number
-  backoff_base_ms?: number
-  backoff_max_ms?: number
+  http?: HttpOptions
 }
 
 export interface ReplayCase {

@@ -209,7 +209,7 @@ test('Embedder: hashing, cached and HTTP embedders', async () => {
   await assert.rejects(h.embed('not an array'), isCode('INVALID_INPUT'))
   assert.throws(() => Embedder.cached({}, 10), isCode('INVALID_INPUT'))
   assert.throws(() => Embedder.http({ dim: 8, urll: 'x' }), isCode('INVALID_CONFIG'))
-  const http = Embedder.http({ url: 'http://127.0.0.1:9', dim: 8, timeout_ms: 500, max_retries: 0 })
+  const http = Embedder.http({ url: 'http://127.0.0.1:9', dim: 8, http: { timeout_ms: 500, max_retries: 0 } })
   await assert.rejects(http.embed(['x']), isCode('HTTP'))
 })
 
@@ -445,7 +445,7 @@ test('replay: a JS async chat model, the OpenAI client, cases', async () => {
     await assert.rejects(failing.complete([{ role: 'user', content: 'x' }]), (e) => isCode('CALLBACK')(e) && e.cause === boom)
     const wrong = ChatModel.fromFunction(async () => ({ text: 'no content field' }))
     await assert.rejects(wrong.complete([{ role: 'user', content: 'x' }]), isCode('CALLBACK'))
-    const openai = ChatModel.openai({ base_url: 'http://127.0.0.1:9', max_retries: 0, connect_timeout_ms: 300 })
+    const openai = ChatModel.openai({ base_url: 'http://127.0.0.1:9', http: { max_retries: 0, connect_timeout_ms: 300 } })
     await assert.rejects(openai.complete([{ role: 'user', content: 'x' }]), isCode('HTTP'))
     assert.throws(() => new ReplayRunner(join(dir, 'kb'), { chat: {} }), isCode('INVALID_INPUT'))
     assert.throws(() => new ReplayRunner(join(dir, 'kb'), { chat, options: { concurency: 2 } }), isCode('INVALID_CONFIG'))

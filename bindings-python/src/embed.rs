@@ -91,7 +91,7 @@ impl PyHashingEmbedder {
 }
 
 /// An embedding server over HTTP (Ollama or OpenAI-compatible). Keyword arguments are
-/// `HttpEmbedderConfig` fields (`url`, `api`, `model`, `dim`, `timeout_ms`, …).
+/// `HttpEmbedderConfig` fields (`url`, `api`, `model`, `dim`, `http` = {`timeout_ms`, …}, …).
 #[pyclass(name = "HttpEmbedder", module = "lakehouse._lakehouse", frozen)]
 pub struct PyHttpEmbedder {
     inner: HttpEmbedder,

@@ -134,7 +134,7 @@ def test_http_and_timeout() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    emb = lh.HttpEmbedder(url=f"http://127.0.0.1:{port}", dim=DIM, max_retries=0, timeout_ms=2000)
+    emb = lh.HttpEmbedder(url=f"http://127.0.0.1:{port}", dim=DIM, http={"max_retries": 0, "timeout_ms": 2000})
     with pytest.raises(lh.HttpError) as h:
         emb.embed(["hello"])
     check(h, "HTTP")
@@ -156,7 +156,7 @@ def test_http_and_timeout() -> None:
     t = threading.Thread(target=accept, daemon=True)
     t.start()
     try:
-        chat = lh.OpenAiChat(base_url=f"http://127.0.0.1:{server.getsockname()[1]}", model="m", read_timeout_ms=200, max_retries=0, api_key="k")
+        chat = lh.OpenAiChat(base_url=f"http://127.0.0.1:{server.getsockname()[1]}", model="m", http={"timeout_ms": 200, "max_retries": 0}, api_key="k")
         with pytest.raises(lh.TimeoutError) as to:
             chat.complete([{"role": "user", "content": "hi"}])
         check(to, "TIMEOUT")

@@ -16,7 +16,9 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 /// ACORN-1 is considered only when at most this fraction of the live records match.
-pub(crate) const ACORN_MAX_SELECTIVITY: f64 = 0.5;
+/// Above it the gated walk keeps recall better on filters correlated with the vectors
+/// (tests/index_recall.rs, 30% of the clusters: gated 0.9915, ACORN-1 0.985 at ef 64).
+pub(crate) const ACORN_MAX_SELECTIVITY: f64 = 0.2;
 /// Weight of one new measurement in the running averages.
 const ALPHA: f64 = 0.05;
 /// Scans shorter than this are too noisy to learn from.

@@ -108,7 +108,7 @@ fn search_with(
     // leaves fewer good paths through the graph: widen the beam as selectivity falls.
     let selectivity = matching as f64 / live.max(1) as f64;
     let ef = if selectivity < 1.0 {
-        let widened = (ef as f64 / selectivity.max(1.0 / 16.0).sqrt()).ceil() as usize;
+        let widened = (ef as f64 / selectivity.max(0.25)).ceil() as usize;
         widened.min(side.slots().max(k))
     } else {
         ef

@@ -16,7 +16,7 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 echo "== cargo test (unit, integration, doc tests; fault injection on)"
 cargo test --workspace --all-features
 
-echo "== Python binding (venv under target/, maturin wheel, pytest)"
+echo "== Python binding, bindings-python/ (venv under target/, maturin wheel, pytest)"
 ./scripts/test-python.sh
 
 echo "== Node/Bun binding: npm ci, napi build, index.d.ts drift, tsc, node --test, bun test"

@@ -3,7 +3,9 @@
 //! a background graph rebuild nor a snapshot in progress keeps a lock, after `close()`
 //! or after the last handle is dropped.
 
-use lakehouse::index::{IndexConfig, Metric, Record, SearchOptions, VectorIndex};
+mod store_common;
+
+use lakehouse::index::{IndexConfig, Record, SearchOptions, VectorIndex};
 use lakehouse::store::{Durability, Lakehouse, StoreOptions};
 use lakehouse::Result;
 use serde_json::json;
@@ -18,31 +20,15 @@ fn code<T>(r: Result<T>) -> &'static str {
 }
 
 fn vector(i: usize) -> Vec<f32> {
-    let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (0..DIM)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % 2001) as f32 / 1000.0 - 1.0
-        })
-        .collect()
+    store_common::vector(i, DIM)
 }
 
 fn records(range: std::ops::Range<usize>) -> Vec<Record> {
-    range
-        .map(|i| Record {
-            id: format!("w-{i}"),
-            vector: vector(i),
-            metadata: json!({ "i": i }),
-        })
-        .collect()
+    store_common::records(range, DIM)
 }
 
 fn config() -> IndexConfig {
-    let mut c = IndexConfig::new(DIM);
-    c.metric = Metric::L2;
-    c
+    store_common::l2_config(DIM)
 }
 
 /// Rebuilds of this index run in the background from 64 records on.

@@ -4,40 +4,26 @@
 //! itself, and lose nothing: the log keeps every write until a snapshot succeeds.
 //! Needs `--features fault-injection`.
 
+mod store_common;
+
 use std::time::Duration;
 
-use lakehouse::index::{IndexConfig, Metric, Record, SearchOptions};
+use lakehouse::index::{IndexConfig, Record, SearchOptions};
 use lakehouse::store::{Durability, Lakehouse, SnapshotFault, StoreOptions};
 use serde_json::json;
 
 const DIM: usize = 8;
 
 fn vector(i: usize) -> Vec<f32> {
-    let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (0..DIM)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % 2001) as f32 / 1000.0 - 1.0
-        })
-        .collect()
+    store_common::vector(i, DIM)
 }
 
 fn records(range: std::ops::Range<usize>) -> Vec<Record> {
-    range
-        .map(|i| Record {
-            id: format!("w-{i}"),
-            vector: vector(i),
-            metadata: json!({ "i": i }),
-        })
-        .collect()
+    store_common::records(range, DIM)
 }
 
 fn config() -> IndexConfig {
-    let mut c = IndexConfig::new(DIM);
-    c.metric = Metric::L2;
-    c
+    store_common::l2_config(DIM)
 }
 
 fn options(snapshot_every: usize, snapshot_retry_ms: u64) -> StoreOptions {
